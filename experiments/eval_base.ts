@@ -1,0 +1,196 @@
+/**
+ * Evaluate the shipped base checkpoint on every evaluation suite in three modes:
+ *   global  — the whole image only (the baseline of the paper's tables);
+ *   oracle  — plus the TRUE target box cropped from the source image (the ceiling; analysis only);
+ *   random  — plus a random window of the same size (the control: extra tokens without the detail).
+ * The gap oracle − global measures how much the testbed needs fine detail; random ≈ global shows that
+ * the gain comes from the detail, not from the extra tokens.
+ *
+ *   deno task eval-base [--scale quick|default|full] [--json] [--backend wasm] [--set key=value]
+ */
+import { z } from "zod";
+import { defineCli, progress, runMain } from "../lib/cli/mod.ts";
+import { loadEvalSuite } from "../lib/data/eval_set.ts";
+import { SUITE_NAMES } from "../lib/data/schema.ts";
+import { SUITES } from "../lib/data/suites.ts";
+import { initBackend } from "../lib/engine/backend.ts";
+import { hashSeed, Rng } from "../lib/engine/rng.ts";
+import { answerAll, type AnswerRequest } from "../lib/eval/answer.ts";
+import { bootstrapCi } from "../lib/eval/bootstrap.ts";
+import { scoreAnswer, summarise } from "../lib/eval/metrics.ts";
+import { cropResize, letterbox } from "../lib/image/resize.ts";
+import type { Box } from "../lib/image/types.ts";
+import { BASE_CHECKPOINT_DIR, loadModel } from "../lib/model/checkpoint.ts";
+import { artifact } from "../lib/results/record.ts";
+import { makeResult } from "../lib/results/record.ts";
+import { writeResult } from "../lib/results/io.ts";
+import type { ResultRow } from "../lib/results/schema.ts";
+import { formatTable } from "../lib/report/table.ts";
+
+const EVAL_SUITES = SUITE_NAMES.filter((s) => SUITES[s].split === "eval");
+const MODES = ["global", "oracle", "random"] as const;
+type Mode = typeof MODES[number];
+
+const Config = z.strictObject({
+  suites: z.array(z.enum(EVAL_SUITES as [string, ...string[]])).min(1).default(EVAL_SUITES)
+    .describe("evaluation suites"),
+  n: z.int().positive().default(300).describe("questions per suite"),
+  dataSeed: z.int().nonnegative().default(0).describe("seed of the evaluation datasets"),
+  batchSize: z.int().positive().default(32).describe("questions per forward batch"),
+  maxNewTokens: z.int().positive().default(6).describe("greedy decoding limit"),
+  checkpoint: z.string().default(BASE_CHECKPOINT_DIR).describe("checkpoint folder"),
+  out: z.string().default("results/eval_base.json").describe("result file"),
+  dataDir: z.string().default("data/generated").describe("folder of the generated evaluation datasets"),
+});
+
+const cli = defineCli({
+  name: "eval-base",
+  description:
+    "Base MLLM on every evaluation suite: global (baseline), oracle crop (ceiling), random crop (control)",
+  schema: Config,
+  scales: {
+    quick: { n: 40, out: "results/scratch/eval_base-quick.json" },
+    default: {},
+    full: { n: 1000, out: "results/scratch/eval_base-full.json" },
+  },
+});
+
+await runMain(async () => {
+  const args = cli.parse(Deno.args);
+  if (args.help) return console.log(cli.usage());
+  const cfg = args.config;
+  const startedAt = new Date();
+  const backend = await initBackend(args.backend);
+  const model = await loadModel(cfg.checkpoint);
+  const S = model.config.imageSize;
+  const rows: ResultRow[] = [];
+  const summary: {
+    suite: string;
+    kind: string;
+    n: number;
+    global: number;
+    oracle: number;
+    random: number;
+  }[] = [];
+  const artifacts = [await artifact("checkpoint", `${cfg.checkpoint.replace(/\/$/, "")}/model.safetensors`)];
+  const phases: Record<string, number> = {};
+  const ciRng = new Rng(args.seed).fork("ci");
+  for (const suite of cfg.suites) {
+    const t0 = performance.now();
+    const set = await loadEvalSuite(suite as typeof EVAL_SUITES[number], cfg.n, cfg.dataSeed, cfg.dataDir);
+    artifacts.push(await artifact("dataset", set.jsonlPath));
+    const requests: Record<Mode, AnswerRequest[]> = { global: [], oracle: [], random: [] };
+    for (const { sample, image } of set.items) {
+      const global = (await letterbox(image, S)).pixels;
+      const rng = new Rng(hashSeed(args.seed, `random-window/${sample.id}`));
+      requests.global.push({ question: sample.question, blocks: [{ pixels: global }] });
+      requests.oracle.push({
+        question: sample.question,
+        blocks: [{ pixels: global }, { pixels: await cropResize(image, sample.box, S) }],
+      });
+      requests.random.push({
+        question: sample.question,
+        blocks: [{ pixels: global }, {
+          pixels: await cropResize(image, sameSizeWindow(rng, sample.box, image.width, image.height), S),
+        }],
+      });
+    }
+    const bar = progress(`eval-base ${suite}`, 3 * set.items.length);
+    const accuracy: Record<Mode, number> = { global: 0, oracle: 0, random: 0 };
+    for (const mode of MODES) {
+      const answers = await answerAll(model, requests[mode], {
+        batchSize: cfg.batchSize,
+        maxNewTokens: cfg.maxNewTokens,
+        onBatch: (k) => bar.tick(k),
+      });
+      const items = set.items.map(({ sample }, i) => ({
+        prediction: answers[i]!,
+        answers: sample.answers,
+        score: scoreAnswer(sample.metric, answers[i]!, sample.answers, sample.options),
+      }));
+      const metric = SUITES[suite as typeof EVAL_SUITES[number]].metric;
+      const s = summarise(metric, items);
+      const ci = bootstrapCi(items.map((it) => 100 * it.score), { rng: ciRng.fork(`${suite}/${mode}`) });
+      accuracy[mode] = round2(s.accuracy);
+      rows.push({
+        method: mode,
+        suite,
+        metric: `${metric}-accuracy`,
+        value: round2(s.accuracy),
+        n: items.length,
+        ci: [round2(ci.lo), round2(ci.hi)],
+        ...(s.f1 !== undefined ? { extra: { f1: round2(s.f1), yesRatio: round2(s.yesRatio ?? 0) } } : {}),
+      });
+    }
+    bar.done();
+    phases[suite] = Math.round((performance.now() - t0) / 10) / 100;
+    summary.push({
+      suite,
+      kind: SUITES[suite as typeof EVAL_SUITES[number]].kind,
+      n: set.items.length,
+      ...accuracy,
+    });
+  }
+  const mean = (k: Mode) => round2(summary.reduce((a, s) => a + s[k], 0) / summary.length);
+  const result = makeResult({
+    experiment: "eval-base",
+    config: { ...cfg, scale: args.scale, seed: args.seed },
+    seeds: [args.seed],
+    backend,
+    prompt: { template: "sdrpn-chat-v1", metricVariant: "suite-native (vqa/anls/relaxed/choice/yesno)" },
+    rows,
+    artifacts,
+    notes: [
+      `mean over suites: global ${mean("global")}, oracle ${mean("oracle")}, random ${mean("random")}`,
+      "oracle uses the true target box: an analysis ceiling, never an input of any method",
+    ],
+    startedAt,
+    phases,
+  });
+  await writeResult(cfg.out, result);
+  const table = formatTable(
+    ["suite", "kind", "n", "global", "oracle", "random", "oracle−global"],
+    [
+      ...summary.map((
+        s,
+      ) => [
+        s.suite,
+        s.kind,
+        String(s.n),
+        fmt(s.global),
+        fmt(s.oracle),
+        fmt(s.random),
+        fmt(s.oracle - s.global),
+      ]),
+      [
+        "mean",
+        "",
+        "",
+        fmt(mean("global")),
+        fmt(mean("oracle")),
+        fmt(mean("random")),
+        fmt(mean("oracle") - mean("global")),
+      ],
+    ],
+  );
+  if (args.json) console.log(JSON.stringify({ suites: summary }));
+  else console.log(table);
+  console.error(`eval-base: wrote ${cfg.out} in ${result.timing.seconds} s`);
+});
+
+/** A window of the target box's size at a uniformly random position (the random-crop control). */
+function sameSizeWindow(rng: Rng, box: Box, width: number, height: number): Box {
+  const w = box[2] - box[0];
+  const h = box[3] - box[1];
+  const x = rng.range(0, width - w);
+  const y = rng.range(0, height - h);
+  return [x, y, x + w, y + h];
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function fmt(x: number): string {
+  return x.toFixed(1);
+}

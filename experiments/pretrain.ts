@@ -1,0 +1,249 @@
+/**
+ * Pretrain the base MLLM from scratch on the training suites (the GQA / OCR-VQA analogues), including
+ * samples with appended crop blocks, data-parallel over gradient workers (one per core).
+ *
+ *   deno task pretrain [--scale quick|default|full] [--seed N] [--backend wasm] [--set key=value]
+ *
+ * Resumable: a state checkpoint (weights + optimiser + step) is written every `checkpointEvery` steps
+ * under data/cache/pretrain/<config hash>/; rerunning the same command continues from it and produces the
+ * same weights as an uninterrupted run. The final checkpoint goes to `out` (default data/base/, the
+ * checkpoint every later command starts from).
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { defineCli, progress, runMain } from "../lib/cli/mod.ts";
+import { SUITE_NAMES } from "../lib/data/schema.ts";
+import { SUITES } from "../lib/data/suites.ts";
+import { AdamW, cosineLr } from "../lib/engine/adamw.ts";
+import { Rng } from "../lib/engine/rng.ts";
+import { defaultTokenizer, saveCheckpoint } from "../lib/model/checkpoint.ts";
+import { ModelConfigSchema } from "../lib/model/config.ts";
+import { DEFAULT_CROP_MIX } from "../lib/model/crop_plan.ts";
+import { GradPool } from "../lib/model/grad_pool.ts";
+import { countTensorParams, initTensors, type TensorMap } from "../lib/model/params.ts";
+import { pretrainBatch } from "../lib/model/pretrain_batch.ts";
+import { loadSafetensors, saveSafetensors } from "../lib/model/safetensors.ts";
+import { writeFileAtomic } from "../lib/results/atomic.ts";
+import { configHash } from "../lib/results/hash.ts";
+
+const TRAIN_SUITES = SUITE_NAMES.filter((s) => SUITES[s].split === "train");
+
+const Config = z.strictObject({
+  steps: z.int().positive().default(1000).describe("optimiser steps"),
+  batchSize: z.int().positive().default(32).describe("samples per step (split across workers)"),
+  lr: z.number().positive().default(2e-3).describe("peak learning rate (AdamW)"),
+  warmup: z.int().nonnegative().default(60).describe("linear warm-up steps"),
+  minLrRatio: z.number().min(0).max(1).default(0.05).describe("final lr as a fraction of the peak (cosine)"),
+  weightDecay: z.number().min(0).default(0.01).describe("decoupled weight decay"),
+  clipNorm: z.number().min(0).default(1).describe("global gradient-norm clip (0 = off)"),
+  workers: z.int().min(1).max(8).default(2).describe("gradient workers (one per core); part of the result"),
+  suites: z.array(z.enum(TRAIN_SUITES as [string, ...string[]])).min(1).default(TRAIN_SUITES)
+    .describe("training suites"),
+  mix: z.strictObject({
+    zoom: z.number().min(0).default(DEFAULT_CROP_MIX.zoom),
+    none: z.number().min(0).default(DEFAULT_CROP_MIX.none),
+    target: z.number().min(0).default(DEFAULT_CROP_MIX.target),
+    random: z.number().min(0).default(DEFAULT_CROP_MIX.random),
+    masked: z.number().min(0).default(DEFAULT_CROP_MIX.masked),
+    two: z.number().min(0).default(DEFAULT_CROP_MIX.two),
+  }).default(DEFAULT_CROP_MIX).describe("share of batches per crop kind"),
+  model: ModelConfigSchema.omit({ vocabSize: true }).partial().default({}).describe("architecture overrides"),
+  checkpointEvery: z.int().positive().default(50).describe("steps between resumable state checkpoints"),
+  out: z.string().default("data/base").describe("folder of the final checkpoint"),
+  cacheDir: z.string().default("data/cache").describe("folder for resumable state (pretrain/<hash>/)"),
+  stopAt: z.int().nonnegative().default(0)
+    .describe(
+      "stop this invocation after this step, keeping the state (0 = run to the end; for resume tests)",
+    ),
+});
+
+const cli = defineCli({
+  name: "pretrain",
+  description: "Pretrain the small LLaVA-style MLLM on the training suites (writes the base checkpoint)",
+  schema: Config,
+  scales: {
+    quick: { steps: 12, batchSize: 8, checkpointEvery: 5, out: "data/generated/base-quick" },
+    default: {},
+    full: { steps: 4000 },
+  },
+});
+
+interface LogLine {
+  step: number;
+  kind: string;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  tokens: number;
+}
+
+await runMain(async () => {
+  const args = cli.parse(Deno.args);
+  if (args.help) return console.log(cli.usage());
+  const cfg = args.config;
+  const tokenizer = defaultTokenizer();
+  const modelConfig = ModelConfigSchema.parse({ ...cfg.model, vocabSize: tokenizer.size });
+  // The output folder does not change the weights, so it is not part of the state's identity.
+  const { out: _out, cacheDir: _cache, stopAt: _stop, ...trainCfg } = cfg;
+  const hash = configHash({ cfg: trainCfg, seed: args.seed, backend: args.backend, modelConfig });
+  const stateDir = join(cfg.cacheDir, "pretrain", hash);
+  const statePath = join(stateDir, "state.safetensors");
+  const logPath = join(stateDir, "train_log.jsonl");
+
+  let tensors: TensorMap = initTensors(modelConfig, new Rng(args.seed).fork("init"));
+  const flat: Record<string, Float32Array> = Object.fromEntries(
+    Object.entries(tensors).map(([k, t]) => [k, t.data]),
+  );
+  const opt = new AdamW(flat, {
+    beta1: 0.9,
+    beta2: 0.98,
+    weightDecay: cfg.weightDecay,
+    clipNorm: cfg.clipNorm,
+  });
+  let log: LogLine[] = [];
+  let start = 0;
+  if (existsSync(statePath)) {
+    const state = await loadSafetensors(statePath);
+    start = Number(state.metadata.step);
+    for (const name of Object.keys(flat)) {
+      const p = state.tensors[`p.${name}`];
+      if (!p) throw new Error(`Cannot resume from "${statePath}": tensor "p.${name}" is missing`);
+      flat[name]!.set(p.data);
+    }
+    opt.setState({
+      step: Number(state.metadata.optStep),
+      m: Object.fromEntries(Object.keys(flat).map((n) => [n, state.tensors[`m.${n}`]!.data])),
+      v: Object.fromEntries(Object.keys(flat).map((n) => [n, state.tensors[`v.${n}`]!.data])),
+    });
+    log = (await Deno.readTextFile(logPath)).split("\n").filter((l) => l).map((l) => JSON.parse(l) as LogLine)
+      .filter((l) => l.step < start);
+    console.error(`pretrain: resuming ${hash} from step ${start}`);
+  }
+  tensors = Object.fromEntries(
+    Object.entries(tensors).map(([k, t]) => [k, { shape: t.shape, data: flat[k]! }]),
+  );
+  console.error(
+    `pretrain: ${countTensorParams(tensors)} parameters, ${cfg.steps} steps × ${cfg.batchSize} samples, ` +
+      `${cfg.workers} workers, state ${stateDir}`,
+  );
+
+  const t0 = performance.now();
+  const pool = await GradPool.create(cfg.workers, args.backend, modelConfig, tensors);
+  const timing = { dataWait: 0, compute: 0, workerBusy: 0, optimizer: 0, checkpoint: 0 };
+  const spec = (step: number) => ({
+    seed: args.seed,
+    step,
+    batchSize: cfg.batchSize,
+    suites: cfg.suites as typeof TRAIN_SUITES,
+    mix: cfg.mix,
+    shards: cfg.workers,
+  });
+  const end = cfg.stopAt > 0 ? Math.min(cfg.stopAt, cfg.steps) : cfg.steps;
+  const bar = progress("pretrain", end - start);
+  let next = start < end ? pretrainBatch(tokenizer, modelConfig, spec(start)) : undefined;
+  try {
+    for (let step = start; step < end; step++) {
+      let t = performance.now();
+      const batch = await next!;
+      timing.dataWait += (performance.now() - t) / 1000;
+      // Prepare the next batch (sharp resizes run on libuv threads) while the workers compute this one.
+      next = step + 1 < end ? pretrainBatch(tokenizer, modelConfig, spec(step + 1)) : undefined;
+      t = performance.now();
+      const r = await pool.step(flat, batch.shards);
+      timing.compute += (performance.now() - t) / 1000;
+      timing.workerBusy += Math.max(...r.seconds);
+      t = performance.now();
+      for (const g of Object.values(r.grads)) for (let i = 0; i < g.length; i++) g[i]! /= r.count;
+      const loss = r.lossSum / r.count;
+      if (!Number.isFinite(loss)) throw new Error(`Loss is "${loss}" at step ${step}: training diverged`);
+      const lr = cosineLr(step, cfg.steps, cfg.lr, cfg.warmup, cfg.minLrRatio);
+      const gradNorm = opt.apply(r.grads, lr);
+      timing.optimizer += (performance.now() - t) / 1000;
+      log.push({
+        step,
+        kind: batch.kind,
+        loss: round(loss),
+        lr: round(lr),
+        gradNorm: round(gradNorm),
+        tokens: r.count,
+      });
+      const recent = log.slice(-20);
+      bar.tick(
+        1,
+        `loss ${(recent.reduce((a, l) => a + l.loss, 0) / recent.length).toFixed(3)} lr ${
+          lr.toExponential(1)
+        }`,
+      );
+      if ((step + 1) % cfg.checkpointEvery === 0 || step + 1 === end) {
+        t = performance.now();
+        await saveState(statePath, logPath, flat, opt, step + 1, log);
+        timing.checkpoint += (performance.now() - t) / 1000;
+      }
+    }
+  } finally {
+    pool.close();
+  }
+  bar.done();
+  if (end < cfg.steps) {
+    console.error(`pretrain: stopped at step ${end} of ${cfg.steps}; rerun the same command to resume`);
+    return;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const steps = cfg.steps - start;
+  const training = {
+    configHash: hash,
+    pretrainConfig: { ...trainCfg, out: cfg.out },
+    seed: args.seed,
+    backend: args.backend,
+    steps: cfg.steps,
+    samples: cfg.steps * cfg.batchSize,
+    finalLoss: mean(log.slice(-50).map((l) => l.loss)),
+    // Timings of this invocation (a resumed run reports only the steps it ran).
+    timing: {
+      seconds: round(seconds),
+      stepsRun: steps,
+      samplesPerSecond: round((steps * cfg.batchSize) / seconds),
+      secondsPerStep: round(seconds / Math.max(1, steps)),
+      phases: Object.fromEntries(Object.entries(timing).map(([k, v]) => [k, round(v)])),
+    },
+  };
+  await saveCheckpoint(cfg.out, modelConfig, tokenizer, tensors, training);
+  await writeFileAtomic(
+    join(cfg.out, "train_log.jsonl"),
+    log.map((l) => JSON.stringify(l)).join("\n") + "\n",
+  );
+  console.error(
+    `pretrain: done in ${seconds.toFixed(0)} s (${training.timing.samplesPerSecond} samples/s), ` +
+      `final loss ${training.finalLoss.toFixed(3)} → ${cfg.out}`,
+  );
+  if (args.json) console.log(JSON.stringify(training));
+});
+
+async function saveState(
+  statePath: string,
+  logPath: string,
+  flat: Record<string, Float32Array>,
+  opt: AdamW,
+  step: number,
+  log: LogLine[],
+): Promise<void> {
+  const state = opt.getState();
+  const out: TensorMap = {};
+  for (const [name, data] of Object.entries(flat)) {
+    out[`p.${name}`] = { shape: [data.length], data };
+    out[`m.${name}`] = { shape: [data.length], data: state.m[name]! };
+    out[`v.${name}`] = { shape: [data.length], data: state.v[name]! };
+  }
+  // Log first: a state never points past the log it belongs to.
+  await writeFileAtomic(logPath, log.map((l) => JSON.stringify(l)).join("\n") + "\n");
+  await saveSafetensors(statePath, out, { step: String(step), optStep: String(state.step) });
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+function mean(xs: number[]): number {
+  return xs.length ? round(xs.reduce((a, b) => a + b, 0) / xs.length) : NaN;
+}

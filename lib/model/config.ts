@@ -1,0 +1,54 @@
+import { z } from "zod";
+
+/**
+ * Architecture of the small LLaVA-style MLLM. Written next to every checkpoint as JSON so a checkpoint
+ * always says what it is. Strict: an unknown key in a config file is an error, not a silent default.
+ */
+export const ModelConfigSchema = z.strictObject({
+  /** Encoder input side in pixels (the whole image is letterboxed to this square). */
+  imageSize: z.int().positive().default(64),
+  /** Patch side in pixels; grid G = imageSize / patchSize. */
+  patchSize: z.int().positive().default(8),
+  visionDim: z.int().positive().default(64),
+  visionLayers: z.int().positive().default(3),
+  visionHeads: z.int().positive().default(2),
+  visionMlp: z.int().positive().default(128),
+  projectorHidden: z.int().positive().default(128),
+  dim: z.int().positive().default(64),
+  layers: z.int().min(8).default(8),
+  heads: z.int().min(2).default(2),
+  /**
+   * Per-head width. Attention width heads·headDim may be below `dim`: on wasm the batched QKᵀ / AV
+   * matmuls run ~10× slower per FLOP than dense layers (ENGINE-NOTES.md), so they get the thinner width.
+   */
+  headDim: z.int().positive().default(16),
+  mlp: z.int().positive().default(192),
+  /** Rotary base; positions are the indices of valid (unmasked) tokens. */
+  ropeBase: z.number().positive().default(10000),
+  /** Tokenizer vocabulary size (checked against the tokenizer on load). */
+  vocabSize: z.int().positive(),
+  normEps: z.number().positive().default(1e-5),
+});
+
+export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+
+/** Derived sizes used everywhere; computed, never stored. */
+export function gridOf(
+  config: ModelConfig,
+): { grid: number; tokens: number; headDim: number; attnDim: number } {
+  if (config.imageSize % config.patchSize !== 0) {
+    throw new Error(
+      `Model config "imageSize" ${config.imageSize} is not a multiple of "patchSize" ${config.patchSize}`,
+    );
+  }
+  if (config.headDim % 2 !== 0) {
+    throw new Error(`Model config "headDim" ${config.headDim} must be even (rotary pairs)`);
+  }
+  if (config.visionDim % config.visionHeads !== 0) {
+    throw new Error(
+      `Model config "visionDim" ${config.visionDim} must split into "visionHeads" ${config.visionHeads}`,
+    );
+  }
+  const grid = config.imageSize / config.patchSize;
+  return { grid, tokens: grid * grid, headDim: config.headDim, attnDim: config.heads * config.headDim };
+}

@@ -1,0 +1,69 @@
+import { hashSeed, Rng } from "../engine/rng.ts";
+import type { SuiteName } from "../data/schema.ts";
+import { generateSample } from "../data/suites.ts";
+import { cropResize, letterbox } from "../image/resize.ts";
+import type { ModelConfig } from "./config.ts";
+import { gridOf } from "./config.ts";
+import { type CropKind, type CropMix, pickKind, planCrops } from "./crop_plan.ts";
+import { buildSequences, type SequenceBatch, type SequenceItem } from "./sequence.ts";
+import type { Tokenizer } from "./tokenizer.ts";
+
+/**
+ * The pretraining batch of a step, as a pure function of (seed, step): suite, sample index, crop kind and
+ * crop windows all come from streams named after the step, so a resumed run sees exactly the batches an
+ * uninterrupted run would have seen.
+ */
+export interface PretrainBatchSpec {
+  seed: number;
+  step: number;
+  batchSize: number;
+  suites: readonly SuiteName[];
+  mix: CropMix;
+  /** Number of shards (gradient workers); rows are dealt round-robin. */
+  shards: number;
+}
+
+export async function pretrainBatch(
+  tokenizer: Tokenizer,
+  config: ModelConfig,
+  spec: PretrainBatchSpec,
+): Promise<{ kind: CropKind; shards: SequenceBatch[] }> {
+  const stepRng = new Rng(hashSeed(spec.seed, `pretrain/step/${spec.step}`));
+  const kind = pickKind(stepRng, spec.mix);
+  const items = await Promise.all(
+    Array.from({ length: spec.batchSize }, (_, i) => {
+      const index = spec.step * spec.batchSize + i;
+      const suite = spec.suites[hashSeed(spec.seed, `pretrain/suite/${index}`) % spec.suites.length]!;
+      const rng = new Rng(hashSeed(spec.seed, `pretrain/crop/${index}`));
+      return pretrainItem(tokenizer, config, suite, index, spec.seed, kind, rng);
+    }),
+  );
+  const shards: SequenceBatch[] = [];
+  for (let s = 0; s < spec.shards; s++) {
+    shards.push(buildSequences(tokenizer, config, items.filter((_, i) => i % spec.shards === s)));
+  }
+  return { kind, shards };
+}
+
+/** One training sample with its visual blocks for a given crop kind. */
+export async function pretrainItem(
+  tokenizer: Tokenizer,
+  config: ModelConfig,
+  suite: SuiteName,
+  index: number,
+  seed: number,
+  kind: CropKind,
+  rng: Rng,
+): Promise<SequenceItem> {
+  const { sample, image } = generateSample(suite, index, seed);
+  const { grid } = gridOf(config);
+  const S = config.imageSize;
+  const plan = planCrops(rng, kind, sample.box, image.width, image.height, grid);
+  const main = plan.view ? await cropResize(image, plan.view, S) : (await letterbox(image, S)).pixels;
+  const crops = await Promise.all(plan.boxes.map((b) => cropResize(image, b, S)));
+  return {
+    question: tokenizer.encode(sample.question),
+    answer: tokenizer.encode(sample.answers[0]!),
+    blocks: [{ pixels: main }, ...crops.map((pixels, k) => ({ pixels, keep: plan.keeps[k] }))],
+  };
+}

@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { gridOf } from "./config.ts";
+import { buildSequences, patchify, SYSTEM_LENGTH } from "./sequence.ts";
+import { someItems, tinyModel } from "./test_helpers.ts";
+
+const { config, tokenizer } = tinyModel();
+const N = gridOf(config).tokens; // 16
+
+Deno.test("buildSequences() lays out system, image, RoI blocks, question and answer", () => {
+  const seq = buildSequences(tokenizer, config, someItems(tokenizer, 16, 2));
+  assert.deepEqual(seq.visualStarts, [SYSTEM_LENGTH, SYSTEM_LENGTH + N + 1]);
+  const row0 = Array.from(seq.ids.slice(0, seq.length), (i) => tokenizer.vocab[i]);
+  assert.deepEqual(row0.slice(0, 4), ["<bos>", "<sys1>", "<sys2>", "<sys3>"]);
+  assert.equal(row0[SYSTEM_LENGTH + N], "<crop>");
+  assert.equal(row0[seq.promptEnd], "<a>");
+  // Row 0 answers "K3": <a> predicts K, K predicts 3, 3 predicts <eos>.
+  const t = seq.promptEnd;
+  assert.deepEqual([seq.targets[t], seq.targets[t + 1], seq.targets[t + 2]].map((i) => tokenizer.vocab[i!]), [
+    "K",
+    "3",
+    "<eos>",
+  ]);
+  assert.equal(seq.targets[t - 1], -1);
+});
+
+Deno.test("buildSequences() pads short questions on the left of <q> and skips pads in positions", () => {
+  const seq = buildSequences(tokenizer, config, someItems(tokenizer, 16, 1, false));
+  assert.equal(seq.length, seq.promptEnd + 1);
+  for (let b = 0; b < seq.batch; b++) {
+    const row = b * seq.length;
+    assert.equal(tokenizer.vocab[seq.ids[row + seq.promptEnd]!], "<a>");
+    let valid = 0;
+    for (let t = 0; t < seq.length; t++) {
+      assert.equal(seq.positions[row + t], valid);
+      if (seq.valid[row + t]) valid++;
+    }
+    // Every row has the same number of real tokens before <a> as its own template requires.
+    const q = someItems(tokenizer, 16, 1)[b]!.question.length;
+    assert.equal(seq.positions[row + seq.promptEnd], SYSTEM_LENGTH + N + 1 + q);
+  }
+});
+
+Deno.test("buildSequences() marks tokens dropped by a keep-mask as invalid", () => {
+  const items = someItems(tokenizer, 16, 2);
+  const keep = new Uint8Array(N);
+  keep[3] = 1;
+  keep[5] = 1;
+  items[0]!.blocks[1]!.keep = keep;
+  const seq = buildSequences(tokenizer, config, items);
+  const start = seq.visualStarts[1]!;
+  const kept = Array.from(seq.valid.slice(start, start + N)).reduce((a, b) => a + b, 0);
+  assert.equal(kept, 2);
+  assert.equal(seq.positions[start + 5]! - seq.positions[start + 3]!, 1);
+});
+
+Deno.test("buildSequences() rejects items with different numbers of blocks", () => {
+  const items = [...someItems(tokenizer, 16, 1), ...someItems(tokenizer, 16, 2)];
+  assert.throws(() => buildSequences(tokenizer, config, items), {
+    message: 'Cannot batch items with "2" and "1" visual blocks together',
+  });
+});
+
+Deno.test("patchify() orders patches row-major and pixels within a patch row-major", () => {
+  // 4×4 image, 2×2 patches: value = pixel index (one channel repeated).
+  const px = new Float32Array(4 * 4 * 3);
+  for (let i = 0; i < 16; i++) px.fill(i, i * 3, i * 3 + 3);
+  const p = patchify(px, 4, 2);
+  const firstChannel = (k: number) => Array.from({ length: 4 }, (_, j) => p[k * 12 + j * 3]);
+  assert.deepEqual(firstChannel(0), [0, 1, 4, 5]);
+  assert.deepEqual(firstChannel(1), [2, 3, 6, 7]);
+  assert.deepEqual(firstChannel(2), [8, 9, 12, 13]);
+});

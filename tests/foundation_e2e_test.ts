@@ -1,0 +1,142 @@
+/**
+ * End to end on a tiny model: pretraining is deterministic and resumable, and eval-base writes a valid,
+ * reproducible result from the checkpoint it produced. Scripts run as subprocesses, exactly as
+ * `deno task` runs them.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { readResult } from "../lib/results/io.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const TINY_MODEL = [
+  "model.imageSize=16",
+  "model.patchSize=4",
+  "model.visionDim=16",
+  "model.visionLayers=1",
+  "model.visionMlp=16",
+  "model.projectorHidden=16",
+  "model.dim=16",
+  "model.heads=2",
+  "model.headDim=8",
+  "model.mlp=16",
+];
+
+async function run(
+  script: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(ROOT, "experiments", script), ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+function pretrainArgs(tmp: string, out: string, extra: string[] = []): string[] {
+  const sets = [
+    ...TINY_MODEL,
+    "steps=6",
+    "batchSize=4",
+    "warmup=2",
+    "checkpointEvery=2",
+    `out=${join(tmp, out)}`,
+    `cacheDir=${join(tmp, "cache-" + out)}`,
+    ...extra,
+  ];
+  return ["--seed", "3", "--backend", "wasm", ...sets.flatMap((s) => ["--set", s])];
+}
+
+const tmp = await Deno.makeTempDir({ prefix: "sdrpn-e2e-" });
+
+Deno.test({
+  name: "pretrain is deterministic and an interrupted run resumes to the same weights",
+  sanitizeResources: false,
+  async fn() {
+    const a = await run("pretrain.ts", pretrainArgs(tmp, "a"));
+    assert.equal(a.code, 0, a.stderr);
+    const b1 = await run("pretrain.ts", pretrainArgs(tmp, "b", ["stopAt=3"]));
+    assert.equal(b1.code, 0, b1.stderr);
+    assert.match(b1.stderr, /stopped at step 3 of 6/);
+    const b2 = await run("pretrain.ts", pretrainArgs(tmp, "b", ["stopAt=0"]));
+    assert.equal(b2.code, 0, b2.stderr);
+    assert.match(b2.stderr, /resuming .* from step 3/); // the stop itself writes a state
+    const wa = await Deno.readFile(join(tmp, "a", "model.safetensors"));
+    const wb = await Deno.readFile(join(tmp, "b", "model.safetensors"));
+    assert.ok(wa.length > 1000);
+    assert.deepEqual(wb, wa);
+    const logA = await Deno.readTextFile(join(tmp, "a", "train_log.jsonl"));
+    const logB = await Deno.readTextFile(join(tmp, "b", "train_log.jsonl"));
+    assert.equal(logB, logA);
+    assert.equal(logA.trim().split("\n").length, 6);
+  },
+});
+
+Deno.test({
+  name: "eval-base writes a valid result and the --json summary, byte-identical on a rerun except timing",
+  sanitizeResources: false,
+  async fn() {
+    const args = (out: string) => [
+      "--backend",
+      "wasm",
+      "--json",
+      ...[
+        `checkpoint=${join(tmp, "a")}`,
+        'suites=["doc","pope"]',
+        "n=3",
+        `out=${join(tmp, out)}`,
+        `dataDir=${join(tmp, "generated")}`,
+      ].flatMap((s) => ["--set", s]),
+    ];
+    const r1 = await run("eval_base.ts", args("r1.json"));
+    assert.equal(r1.code, 0, r1.stderr);
+    const summary = JSON.parse(r1.stdout) as { suites: Record<string, unknown>[] };
+    assert.deepEqual(summary.suites.map((s) => [s.suite, s.kind, s.n]), [["doc", "text", 3], [
+      "pope",
+      "vision",
+      3,
+    ]]);
+    for (const s of summary.suites) {
+      for (const k of ["global", "oracle", "random"]) {
+        const v = s[k] as number;
+        assert.ok(v >= 0 && v <= 100, `${k} = ${v}`);
+      }
+    }
+    const res = await readResult(join(tmp, "r1.json"));
+    assert.equal(res.rows.length, 6);
+    const r2 = await run("eval_base.ts", args("r2.json"));
+    assert.equal(r2.code, 0, r2.stderr);
+    const strip = async (f: string) => {
+      const j = JSON.parse(await Deno.readTextFile(join(tmp, f)));
+      delete j.timing;
+      j.config.out = "";
+      return JSON.stringify(j);
+    };
+    assert.equal(await strip("r2.json"), await strip("r1.json"));
+  },
+});
+
+Deno.test({
+  name: "scripts reject an unknown config key and a missing checkpoint with one clear error",
+  sanitizeResources: false,
+  async fn() {
+    const bad = await run("pretrain.ts", ["--set", "stpes=3"]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^error: Unknown config key "stpes" \(known: /m);
+    const missing = await run("eval_base.ts", [
+      "--backend",
+      "wasm",
+      "--set",
+      `checkpoint=${join(tmp, "nope")}`,
+    ]);
+    assert.equal(missing.code, 1);
+    assert.equal(
+      missing.stderr.trim(),
+      `error: Cannot load checkpoint "${
+        join(tmp, "nope", "model.json")
+      }": file not found (run "deno task pretrain" first)`,
+    );
+  },
+});
