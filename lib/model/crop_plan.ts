@@ -9,6 +9,10 @@ import type { Box } from "../image/types.ts";
  * and two crops (the box-only ablation with two components). "zoom" replaces the whole image by a
  * square window around the target (a random-resized-crop augmentation): the detail is legible in the main
  * image itself, which teaches reading on short sequences and rewards looking at the cued object.
+ *
+ * Window scales are kept where the detail stays legible: a 5×7 glyph survives a crop of ≲ 80 px resized to
+ * 64 (lib/data/legibility_test.ts: 64 px 100 %, 80 px 86 %), and targets are 36–72 px, so windows reach
+ * at most ~1.8× the target; looser windows would mostly teach the model to guess.
  */
 export type CropKind = "zoom" | "none" | "target" | "random" | "masked" | "two";
 
@@ -106,12 +110,12 @@ export function planCrops(
   height: number,
   grid: number,
 ): CropPlan {
-  const loose = () => windowAround(rng, target, width, height, rng.uniform(1.0, 2.6));
+  const loose = () => windowAround(rng, target, width, height, rng.uniform(1.0, 1.8));
   switch (kind) {
     case "zoom":
       return {
         kind,
-        view: windowAround(rng, target, width, height, rng.uniform(1.2, 3.5)),
+        view: windowAround(rng, target, width, height, rng.uniform(1.0, 1.6)),
         boxes: [],
         keeps: [],
       };
@@ -122,7 +126,7 @@ export function planCrops(
     case "random":
       return { kind, boxes: [randomWindow(rng, width, height)], keeps: [undefined] };
     case "masked": {
-      const crop = windowAround(rng, target, width, height, rng.uniform(1.6, 3.2));
+      const crop = windowAround(rng, target, width, height, rng.uniform(1.2, 2.0));
       return { kind, boxes: [crop], keeps: [maskAround(rng, crop, target, grid)] };
     }
     case "two": {

@@ -1,0 +1,71 @@
+/**
+ * Train the SD-RPN branch on the teacher's pseudo-labels (spec §4) and save its weights as safetensors
+ * under <cacheDir>/rpn/<hash>.safetensors (reused when present: rerunning is free). Only branch
+ * parameters train; the frozen backbone's layer-B states are computed once per run.
+ *
+ *   deno task train-rpn [--scale quick|default|full] [--seed N] [--set rpn.backbone=4] [--json]
+ */
+import { z } from "zod";
+import { defineCli, runMain } from "../lib/cli/mod.ts";
+import { initBackend } from "../lib/engine/backend.ts";
+import { BASE_CHECKPOINT_DIR, loadModel } from "../lib/model/checkpoint.ts";
+import { fileHash } from "../lib/results/record.ts";
+import { ensureRpn } from "../lib/roi/pipeline.ts";
+import { DEFAULT_VARIANT } from "../lib/roi/pseudo_labels.ts";
+import { TeacherConfigSchema } from "../lib/roi/teacher_cache.ts";
+import { RpnTrainConfigSchema } from "../lib/roi/train_rpn.ts";
+
+const Config = z.strictObject({
+  teacher: TeacherConfigSchema.default(TeacherConfigSchema.parse({})),
+  variant: z.strictObject({
+    sink: z.enum(["none", "attention", "norm"]).default("attention"),
+    fg: z.number().default(0.2),
+    bg: z.number().default(0.1),
+    maxRatio: z.number().default(0.5),
+  }).default({ sink: "attention", fg: 0.2, bg: 0.1, maxRatio: 0.5 }),
+  rpn: RpnTrainConfigSchema.default(RpnTrainConfigSchema.parse({})),
+  checkpoint: z.string().default(BASE_CHECKPOINT_DIR),
+  cacheDir: z.string().default("data/cache"),
+});
+
+const cli = defineCli({
+  name: "train-rpn",
+  description: "Train the SD-RPN branch on pseudo-labels (frozen first B layers + R branch layers)",
+  schema: Config,
+  scales: {
+    quick: { teacher: { samples: 1200 }, rpn: { epochs: 2 } },
+    default: {},
+    full: { teacher: { samples: 12000 } },
+  },
+});
+
+await runMain(async () => {
+  const args = cli.parse(Deno.args);
+  if (args.help) return console.log(cli.usage());
+  const cfg = args.config;
+  await initBackend(args.backend);
+  const model = await loadModel(cfg.checkpoint);
+  const ckptHash = await fileHash(`${cfg.checkpoint.replace(/\/$/, "")}/model.safetensors`);
+  const t0 = performance.now();
+  const r = await ensureRpn(
+    model,
+    ckptHash,
+    cfg.teacher,
+    { ...DEFAULT_VARIANT, ...cfg.variant },
+    cfg.rpn,
+    args.seed,
+    cfg.cacheDir,
+    (m) => console.error(`train-rpn: ${m}`),
+  );
+  const out = {
+    weights: r.path,
+    teacher: r.teacherPath,
+    seconds: Math.round((performance.now() - t0) / 100) / 10,
+    cached: r.losses === null,
+    firstLoss: r.losses?.[0] ?? null,
+    lastLoss: r.losses
+      ? r.losses.slice(-20).reduce((a, b) => a + b, 0) / Math.min(20, r.losses.length)
+      : null,
+  };
+  console.log(JSON.stringify(out, null, args.json ? 0 : 2));
+});

@@ -1,0 +1,70 @@
+import { assignLabels } from "./labels.ts";
+import { applySinkMask, attentionSinkMask, attentionSinkThreshold, normSinkThreshold } from "./sinks.ts";
+import type { TeacherRecord } from "./teacher.ts";
+
+/** Which pseudo-labels to derive from a teacher record (the label / sink ablations vary these). */
+export interface LabelVariant {
+  /** Heads averaged into the grounding map; undefined = all heads. */
+  heads?: number[];
+  sink: "none" | "attention" | "norm";
+  /** τ_sink for attention-based sinks; default 0.576 / N. */
+  sinkThreshold?: number;
+  /** τ_norm for norm-based sinks; default 0.3125·√d (spec's 20 at d = 4096). */
+  normThreshold?: number;
+  fg: number;
+  bg: number;
+  maxRatio: number;
+}
+
+export const DEFAULT_VARIANT: LabelVariant = { sink: "attention", fg: 0.2, bg: 0.1, maxRatio: 0.5 };
+
+/** Grounding map [N]: mean of the selected heads' maps. */
+export function groundingOf(
+  record: TeacherRecord,
+  heads: number,
+  tokens: number,
+  selected?: number[],
+): Float64Array {
+  const hs = selected ?? Array.from({ length: heads }, (_, h) => h);
+  const out = new Float64Array(tokens);
+  for (const h of hs) {
+    if (!(h >= 0 && h < heads)) throw new Error(`Head "${h}" does not exist (the model has ${heads} heads)`);
+    for (let j = 0; j < tokens; j++) out[j]! += record.perHead[h * tokens + j]! / hs.length;
+  }
+  return out;
+}
+
+/** Sink mask [N] of a record under a variant (all zero for "none"). */
+export function sinkMaskOf(
+  record: TeacherRecord,
+  variant: LabelVariant,
+  tokens: number,
+  dim: number,
+): Uint8Array {
+  if (variant.sink === "attention") {
+    return attentionSinkMask(record.sinkMap, variant.sinkThreshold ?? attentionSinkThreshold(tokens));
+  }
+  if (variant.sink === "norm") {
+    const tau = variant.normThreshold ?? normSinkThreshold(dim);
+    return Uint8Array.from(record.normScore, (s) => (s > tau ? 1 : 0));
+  }
+  return new Uint8Array(tokens);
+}
+
+/** The sink-removed grounding map and its ternary labels (spec §2 then §3). */
+export function pseudoLabels(
+  record: TeacherRecord,
+  variant: LabelVariant,
+  shape: { grid: number; heads: number; dim: number },
+): { map: Float64Array; sinks: Uint8Array; labels: Int32Array } {
+  const n = shape.grid * shape.grid;
+  const raw = groundingOf(record, shape.heads, n, variant.heads);
+  const sinks = sinkMaskOf(record, variant, n, shape.dim);
+  const map = applySinkMask(raw, sinks);
+  const labels = assignLabels(map, shape.grid, {
+    fg: variant.fg,
+    bg: variant.bg,
+    maxRatio: variant.maxRatio,
+  });
+  return { map, sinks, labels };
+}

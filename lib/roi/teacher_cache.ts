@@ -1,0 +1,94 @@
+import { join } from "node:path";
+import { z } from "zod";
+import { SUITE_NAMES, type SuiteName } from "../data/schema.ts";
+import { generateSample, SUITES } from "../data/suites.ts";
+import { hashSeed } from "../engine/rng.ts";
+import type { Mllm } from "../eval/answer.ts";
+import { letterbox } from "../image/resize.ts";
+import { gridOf } from "../model/config.ts";
+import { configHash } from "../results/hash.ts";
+import { discoverSinkDims, teacherBatch, type TeacherItem, type TeacherRecord } from "./teacher.ts";
+import {
+  readTeacherFile,
+  TEACHER_FORMAT,
+  TEACHER_VERSION,
+  type TeacherHeader,
+  TeacherWriter,
+} from "./teacher_file.ts";
+
+const TRAIN_SUITES = SUITE_NAMES.filter((s) => SUITES[s].split === "train");
+
+/** What the teacher pass depends on; its hash (with the checkpoint's) names the cached file. */
+export const TeacherConfigSchema = z.strictObject({
+  samples: z.int().positive().default(4000).describe("teacher questions (from the training suites)"),
+  dataSeed: z.int().nonnegative().default(1).describe(
+    "seed of the teacher questions (pretraining used seed 0)",
+  ),
+  suites: z.array(z.enum(TRAIN_SUITES as [string, ...string[]])).min(1).default(TRAIN_SUITES),
+  layer: z.int().nonnegative().default(4).describe("grounding layer l_att (paper: 14 of 32 → 4 of 8)"),
+  sinkLayer: z.int().nonnegative().default(1).describe(
+    "early layer of the attention sink map (paper: 2 of 32)",
+  ),
+  normLayer: z.int().nonnegative().default(4).describe("layer whose input states feed norm-based sinks"),
+  answers: z.enum(["generated", "ground-truth"]).default("generated"),
+  maxNewTokens: z.int().positive().default(6),
+  batchSize: z.int().positive().default(32),
+});
+export type TeacherConfig = z.infer<typeof TeacherConfigSchema>;
+
+/** Sample i of the teacher set: suites interleaved deterministically. */
+export function teacherSample(cfg: TeacherConfig, i: number) {
+  const suite = cfg.suites[hashSeed(cfg.dataSeed, `teacher/suite/${i}`) % cfg.suites.length] as SuiteName;
+  return generateSample(suite, i, cfg.dataSeed);
+}
+
+/**
+ * Teacher records for a config, from `<cacheDir>/teacher/<hash>.jsonl` when present, else computed —
+ * resuming a `.partial` file — and written there.
+ */
+export async function ensureTeacher(
+  model: Mllm,
+  checkpointHash: string,
+  cfg: TeacherConfig,
+  cacheDir: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ path: string; header: TeacherHeader; records: TeacherRecord[] }> {
+  const hash = configHash({ checkpointHash, teacher: cfg });
+  const path = join(cacheDir, "teacher", `${hash}.jsonl`);
+  const cached = await readTeacherFile(path);
+  if (cached) {
+    if (cached.records.length !== cfg.samples) {
+      throw new Error(`Teacher file "${path}" has ${cached.records.length} records, expected ${cfg.samples}`);
+    }
+    return { path, ...cached };
+  }
+  const S = model.config.imageSize;
+  const itemAt = async (i: number): Promise<TeacherItem> => {
+    const { sample, image } = teacherSample(cfg, i);
+    return { sample, pixels: (await letterbox(image, S)).pixels };
+  };
+  const probe = await Promise.all(Array.from({ length: Math.min(32, cfg.samples) }, (_, i) => itemAt(i)));
+  const sinkDims = await discoverSinkDims(model, probe, cfg.normLayer);
+  const header: TeacherHeader = {
+    format: TEACHER_FORMAT,
+    version: TEACHER_VERSION,
+    configHash: hash,
+    config: { checkpointHash, ...cfg },
+    sinkDims,
+    tokens: gridOf(model.config).tokens,
+    heads: model.config.heads,
+  };
+  const { writer, done } = await TeacherWriter.open(path, header);
+  const records = [...done];
+  onProgress?.(records.length, cfg.samples);
+  for (let s = records.length; s < cfg.samples; s += cfg.batchSize) {
+    const n = Math.min(cfg.batchSize, cfg.samples - s);
+    const items = await Promise.all(Array.from({ length: n }, (_, k) => itemAt(s + k)));
+    const batch = await teacherBatch(model, items, cfg, sinkDims);
+    await writer.append(batch);
+    records.push(...batch);
+    onProgress?.(records.length, cfg.samples);
+  }
+  await writer.finish();
+  return { path, header, records };
+}
