@@ -5,7 +5,7 @@ import { Rng } from "../engine/rng.ts";
 import type { Mllm } from "../eval/answer.ts";
 import { gridOf } from "../model/config.ts";
 import { forward } from "../model/mllm.ts";
-import { exportParams, importParams, initParams } from "../model/params.ts";
+import { exportParams, initParams } from "../model/params.ts";
 import { buildSequences } from "../model/sequence.ts";
 import { someItems, tinyModel } from "../model/test_helpers.ts";
 import { backboneStates, batchRpnInput } from "./backbone.ts";

@@ -67,7 +67,6 @@ export async function teacherBatch(
 ): Promise<TeacherRecord[]> {
   const { tokens: n } = gridOf(model.config);
   const H = model.config.heads;
-  const d = model.config.dim;
   const seqItems = items.map((it) => ({
     question: model.tokenizer.encode(it.sample.question),
     blocks: [{ pixels: it.pixels } as VisualBlock],
