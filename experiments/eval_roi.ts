@@ -29,7 +29,7 @@ import { formatTable } from "../lib/report/table.ts";
 import { writeResult } from "../lib/results/io.ts";
 import { artifact, fileHash, makeResult } from "../lib/results/record.ts";
 import type { ResultRow } from "../lib/results/schema.ts";
-import { captureAll } from "../lib/roi/attention.ts";
+import { captureAll, GENERIC_PROMPT, relativeAttention } from "../lib/roi/attention.ts";
 import { fgBox } from "../lib/roi/labels.ts";
 import { ensureRpn, labelSummary } from "../lib/roi/pipeline.ts";
 import { DEFAULT_VARIANT, pseudoLabels } from "../lib/roi/pseudo_labels.ts";
@@ -189,9 +189,23 @@ await runMain(async () => {
       [{ layer: cfg.teacher.layer }],
       { batchSize: cfg.batchSize },
     );
-    const choices = await Promise.all(
-      items.map((it, i) => vicropFromMap(first[i]!.maps[0]!, it.image, grid, S, cfg.vicrop)),
-    );
+    const generic = cfg.vicrop.relative
+      ? await captureAll(
+        model,
+        items.map((it) => ({
+          question: model.tokenizer.encode(GENERIC_PROMPT),
+          blocks: [{ pixels: it.pixels }],
+        })),
+        [{ layer: cfg.teacher.layer }],
+        { batchSize: cfg.batchSize },
+      )
+      : null;
+    const choices = await Promise.all(items.map((it, i) => {
+      const plain = first[i]!.maps[0]!;
+      const g = generic?.[i]?.maps[0];
+      const map = plain && g ? relativeAttention(plain, g) : plain;
+      return vicropFromMap(map, it.image, grid, S, cfg.vicrop);
+    }));
     answers.vicrop = await answerAll(
       model,
       items.map((it, i) => ({

@@ -48,6 +48,12 @@ const Config = z.strictObject({
     masked: z.number().min(0).default(DEFAULT_CROP_MIX.masked),
     two: z.number().min(0).default(DEFAULT_CROP_MIX.two),
   }).default(DEFAULT_CROP_MIX).describe("share of batches per crop kind"),
+  align: z.strictObject({
+    start: z.number().min(0).max(1).default(0.5),
+    end: z.number().min(0).max(1).default(0.05),
+  }).default({ start: 0.5, end: 0.05 }).describe(
+    "share of single-object alignment batches, decaying linearly",
+  ),
   model: ModelConfigSchema.omit({ vocabSize: true }).partial().default({}).describe("architecture overrides"),
   checkpointEvery: z.int().positive().default(50).describe("steps between resumable state checkpoints"),
   out: z.string().default("data/base").describe("folder of the final checkpoint"),
@@ -138,6 +144,8 @@ await runMain(async () => {
     suites: cfg.suites as typeof TRAIN_SUITES,
     mix: cfg.mix,
     shards: cfg.workers,
+    align: cfg.align,
+    totalSteps: cfg.steps,
   });
   const end = cfg.stopAt > 0 ? Math.min(cfg.stopAt, cfg.steps) : cfg.steps;
   const bar = progress("pretrain", end - start);

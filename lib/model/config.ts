@@ -9,6 +9,14 @@ export const ModelConfigSchema = z.strictObject({
   imageSize: z.int().positive().default(64),
   /** Patch side in pixels; grid G = imageSize / patchSize. */
   patchSize: z.int().positive().default(8),
+  /**
+   * Side of the pixel window each visual token sees, centred on its patch (≥ patchSize; stride = patchSize).
+   * Overlapping windows put every 5×7 glyph wholly inside some token's window. Measured: with plain 8×8
+   * patches the ViT did not learn to classify single glyphs in 300 steps.
+   */
+  patchWindow: z.int().positive().default(16),
+  /** Hidden width of the 2-layer MLP stem applied to each window. */
+  stemHidden: z.int().positive().default(128),
   visionDim: z.int().positive().default(64),
   visionLayers: z.int().positive().default(3),
   visionHeads: z.int().positive().default(2),
@@ -43,6 +51,11 @@ export function gridOf(
   }
   if (config.headDim % 2 !== 0) {
     throw new Error(`Model config "headDim" ${config.headDim} must be even (rotary pairs)`);
+  }
+  if (config.patchWindow < config.patchSize || (config.patchWindow - config.patchSize) % 2 !== 0) {
+    throw new Error(
+      `Model config "patchWindow" ${config.patchWindow} must be ≥ "patchSize" ${config.patchSize} with an even difference`,
+    );
   }
   if (config.visionDim % config.visionHeads !== 0) {
     throw new Error(

@@ -134,8 +134,10 @@ export function attend(
 export function encodeImages(params: Params, config: ModelConfig, patches: tf.Tensor3D): tf.Tensor3D {
   const [M, N] = patches.shape;
   const heads = config.visionHeads;
-  // Normalise pixels to roughly zero mean, unit range.
-  let x = linear(tf.sub(patches, 0.5), params["vit.patch.w"]!, params["vit.patch.b"]!) as tf.Tensor3D;
+  // Overlapping-window stem (patches are standardised in `patchify`): a 2-layer MLP over each token's
+  // window, i.e. a strided convolution with a hidden layer, computed as plain matmuls.
+  const stem = tf.relu(linear(patches, params["vit.stem.w"]!, params["vit.stem.b"]!));
+  let x = linear(stem, params["vit.patch.w"]!, params["vit.patch.b"]!) as tf.Tensor3D;
   x = tf.add(x, params["vit.pos"]!) as tf.Tensor3D;
   for (let i = 0; i < config.visionLayers; i++) {
     const p = `vit.layers.${i}.`;

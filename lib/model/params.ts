@@ -11,11 +11,13 @@ export type TensorMap = Record<string, { shape: number[]; data: Float32Array }>;
 /** Shape of every parameter, in a fixed order; the single source of truth for init, save and load. */
 export function paramShapes(config: ModelConfig): [string, number[]][] {
   const { tokens } = gridOf(config);
-  const patchIn = config.patchSize * config.patchSize * 3;
+  const patchIn = config.patchWindow * config.patchWindow * 3;
   const dv = config.visionDim;
   const d = config.dim;
   const shapes: [string, number[]][] = [
-    ["vit.patch.w", [patchIn, dv]],
+    ["vit.stem.w", [patchIn, config.stemHidden]],
+    ["vit.stem.b", [config.stemHidden]],
+    ["vit.patch.w", [config.stemHidden, dv]],
     ["vit.patch.b", [dv]],
     ["vit.pos", [tokens, dv]],
   ];

@@ -1,5 +1,6 @@
 import { hashSeed, Rng } from "../engine/rng.ts";
 import type { SuiteName } from "../data/schema.ts";
+import { alignmentSample } from "../data/alignment.ts";
 import { generateSample } from "../data/suites.ts";
 import { cropResize, letterbox } from "../image/resize.ts";
 import type { ModelConfig } from "./config.ts";
@@ -21,14 +22,28 @@ export interface PretrainBatchSpec {
   mix: CropMix;
   /** Number of shards (gradient workers); rows are dealt round-robin. */
   shards: number;
+  /** Share of alignment batches, linear from `start` (step 0) to `end` (last step). */
+  align: { start: number; end: number };
+  totalSteps: number;
 }
 
 export async function pretrainBatch(
   tokenizer: Tokenizer,
   config: ModelConfig,
   spec: PretrainBatchSpec,
-): Promise<{ kind: CropKind; shards: SequenceBatch[] }> {
+): Promise<{ kind: CropKind | "align"; shards: SequenceBatch[] }> {
   const stepRng = new Rng(hashSeed(spec.seed, `pretrain/step/${spec.step}`));
+  const progress = spec.totalSteps > 1 ? spec.step / (spec.totalSteps - 1) : 0;
+  const alignShare = spec.align.start + (spec.align.end - spec.align.start) * progress;
+  if (stepRng.next() < alignShare) {
+    const items = await Promise.all(
+      Array.from(
+        { length: spec.batchSize },
+        (_, i) => alignmentItem(tokenizer, config, spec.step * spec.batchSize + i, spec.seed),
+      ),
+    );
+    return { kind: "align", shards: shard(tokenizer, config, items, spec.shards) };
+  }
   const kind = pickKind(stepRng, spec.mix);
   const items = await Promise.all(
     Array.from({ length: spec.batchSize }, (_, i) => {
@@ -38,11 +53,35 @@ export async function pretrainBatch(
       return pretrainItem(tokenizer, config, suite, index, spec.seed, kind, rng);
     }),
   );
-  const shards: SequenceBatch[] = [];
-  for (let s = 0; s < spec.shards; s++) {
-    shards.push(buildSequences(tokenizer, config, items.filter((_, i) => i % spec.shards === s)));
+  return { kind, shards: shard(tokenizer, config, items, spec.shards) };
+}
+
+function shard(
+  tokenizer: Tokenizer,
+  config: ModelConfig,
+  items: SequenceItem[],
+  shards: number,
+): SequenceBatch[] {
+  const out: SequenceBatch[] = [];
+  for (let s = 0; s < shards; s++) {
+    out.push(buildSequences(tokenizer, config, items.filter((_, i) => i % shards === s)));
   }
-  return { kind, shards };
+  return out;
+}
+
+/** One alignment sample (single object, detail legible) as a training item. */
+async function alignmentItem(
+  tokenizer: Tokenizer,
+  config: ModelConfig,
+  index: number,
+  seed: number,
+): Promise<SequenceItem> {
+  const { question, answer, image } = alignmentSample(index, seed);
+  return {
+    question: tokenizer.encode(question),
+    answer: tokenizer.encode(answer),
+    blocks: [{ pixels: (await letterbox(image, config.imageSize)).pixels }],
+  };
 }
 
 /** One training sample with its visual blocks for a given crop kind. */

@@ -49,17 +49,41 @@ export interface SequenceBatch {
 
 export const SYSTEM_LENGTH = 4;
 
-/** Patchify one [S, S, 3] image into [N, P·P·3] rows in grid row-major order. */
-export function patchify(pixels: Float32Array, imageSize: number, patchSize: number): Float32Array {
-  const g = imageSize / patchSize;
-  const per = patchSize * patchSize * 3;
+/**
+ * One [S, S, 3] image in [0, 1] → [G·G, W·W·3] token inputs: per-image standardisation (per-channel mean
+ * removed, divided by one overall std, so the background is ~0 and details carry the signal), zero-padded by
+ * (W − P)/2, then the W×W window centred on each P×P patch, in grid row-major order, pixels row-major.
+ */
+export function patchify(
+  pixels: Float32Array,
+  imageSize: number,
+  patchSize: number,
+  window = patchSize,
+): Float32Array {
+  const S = imageSize;
+  const n = S * S;
+  const mean = [0, 0, 0];
+  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) mean[c]! += pixels[i * 3 + c]! / n;
+  let sq = 0;
+  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) sq += (pixels[i * 3 + c]! - mean[c]!) ** 2;
+  const inv = 1 / Math.sqrt(sq / (3 * n) + 1e-4);
+  const g = S / patchSize;
+  const pad = (window - patchSize) / 2;
+  const per = window * window * 3;
   const out = new Float32Array(g * g * per);
   for (let gy = 0; gy < g; gy++) {
     for (let gx = 0; gx < g; gx++) {
-      let o = (gy * g + gx) * per;
-      for (let py = 0; py < patchSize; py++) {
-        const row = ((gy * patchSize + py) * imageSize + gx * patchSize) * 3;
-        for (let i = 0; i < patchSize * 3; i++) out[o++] = pixels[row + i]!;
+      const base = (gy * g + gx) * per;
+      for (let wy = 0; wy < window; wy++) {
+        const y = gy * patchSize - pad + wy;
+        if (y < 0 || y >= S) continue;
+        for (let wx = 0; wx < window; wx++) {
+          const x = gx * patchSize - pad + wx;
+          if (x < 0 || x >= S) continue;
+          const src = (y * S + x) * 3;
+          const dst = base + (wy * window + wx) * 3;
+          for (let c = 0; c < 3; c++) out[dst + c] = (pixels[src + c]! - mean[c]!) * inv;
+        }
       }
     }
   }
@@ -138,7 +162,7 @@ export function buildSequences(
 
 function visualStartsToPatches(items: SequenceItem[], config: ModelConfig, nBlocks: number): Float32Array[] {
   const { tokens: n } = gridOf(config);
-  const per = config.patchSize * config.patchSize * 3;
+  const per = config.patchWindow * config.patchWindow * 3;
   const S = config.imageSize;
   const out: Float32Array[] = [];
   for (let k = 0; k < nBlocks; k++) {
@@ -148,7 +172,7 @@ function visualStartsToPatches(items: SequenceItem[], config: ModelConfig, nBloc
       if (px.length !== S * S * 3) {
         throw new Error(`Visual block pixels have length "${px.length}", expected ${S * S * 3}`);
       }
-      buf.set(patchify(px, S, config.patchSize), b * n * per);
+      buf.set(patchify(px, S, config.patchSize, config.patchWindow), b * n * per);
     });
     out.push(buf);
   }

@@ -60,13 +60,28 @@ Deno.test("buildSequences() rejects items with different numbers of blocks", () 
   });
 });
 
-Deno.test("patchify() orders patches row-major and pixels within a patch row-major", () => {
-  // 4×4 image, 2×2 patches: value = pixel index (one channel repeated).
+Deno.test("patchify() standardises the image and orders patches and pixels row-major", () => {
+  // 4×4 image, 2×2 patches, one value per pixel repeated over the channels: v = pixel index.
   const px = new Float32Array(4 * 4 * 3);
   for (let i = 0; i < 16; i++) px.fill(i, i * 3, i * 3 + 3);
+  const std = Math.sqrt(21.25 + 1e-4); // mean 7.5; mean squared deviation of 0..15 is 21.25
+  const z = (v: number) => +((v - 7.5) / std).toFixed(5);
   const p = patchify(px, 4, 2);
-  const firstChannel = (k: number) => Array.from({ length: 4 }, (_, j) => p[k * 12 + j * 3]);
-  assert.deepEqual(firstChannel(0), [0, 1, 4, 5]);
-  assert.deepEqual(firstChannel(1), [2, 3, 6, 7]);
-  assert.deepEqual(firstChannel(2), [8, 9, 12, 13]);
+  const firstChannel = (k: number) => Array.from({ length: 4 }, (_, j) => +p[k * 12 + j * 3]!.toFixed(5));
+  assert.deepEqual(firstChannel(0), [0, 1, 4, 5].map(z));
+  assert.deepEqual(firstChannel(1), [2, 3, 6, 7].map(z));
+  assert.deepEqual(firstChannel(2), [8, 9, 12, 13].map(z));
+});
+
+Deno.test("patchify() with a larger window centres it on the patch and zero-pads outside the image", () => {
+  const px = new Float32Array(4 * 4 * 3);
+  for (let i = 0; i < 16; i++) px.fill(i, i * 3, i * 3 + 3);
+  const std = Math.sqrt(21.25 + 1e-4);
+  const z = (v: number) => +((v - 7.5) / std).toFixed(5);
+  const p = patchify(px, 4, 2, 4); // window 4: one pixel of context on every side
+  const per = 4 * 4 * 3;
+  const token0 = Array.from({ length: 16 }, (_, j) => +p[j * 3]!.toFixed(5));
+  // Rows −1..2, cols −1..2 of the image: the first row and column are padding (0).
+  assert.deepEqual(token0, [0, 0, 0, 0, 0, z(0), z(1), z(2), 0, z(4), z(5), z(6), 0, z(8), z(9), z(10)]);
+  assert.equal(p.length, 4 * per);
 });

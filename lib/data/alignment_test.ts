@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { ALIGNMENT_SIZE, alignmentSample } from "./alignment.ts";
+import { vocabTokens } from "./vocab.ts";
+
+Deno.test("alignmentSample() is a pure function of (index, seed)", () => {
+  const a = alignmentSample(7, 3);
+  const b = alignmentSample(7, 3);
+  assert.deepEqual(a, b);
+  const c = alignmentSample(8, 3);
+  assert.notEqual(
+    createHash("sha256").update(a.image.data).digest("hex"),
+    createHash("sha256").update(c.image.data).digest("hex"),
+  );
+});
+
+Deno.test("alignmentSample() questions and answers stay inside the testbed language", () => {
+  const kinds = new Set<string>();
+  for (let i = 0; i < 400; i++) {
+    const s = alignmentSample(i, 0);
+    vocabTokens(s.question);
+    vocabTokens(s.answer);
+    kinds.add(s.question.split(" ").slice(0, 2).join(" "));
+    assert.equal(s.image.width, ALIGNMENT_SIZE);
+    const [x0, y0, x1, y1] = s.box;
+    assert.ok(x0 >= 0 && y0 >= 0 && x1 <= ALIGNMENT_SIZE && y1 <= ALIGNMENT_SIZE);
+    if (s.question.startsWith("is there")) assert.ok(s.answer === "yes" || s.answer === "no");
+  }
+  assert.deepEqual([...kinds].sort(), ["is there", "what code", "what mark"]);
+});

@@ -1,0 +1,107 @@
+import * as tf from "@tensorflow/tfjs";
+import { TOKEN_CLASSES, tokenLabelledView } from "../data/token_labels.ts";
+import { AdamW, cosineLr } from "../engine/adamw.ts";
+import { hashSeed, Rng } from "../engine/rng.ts";
+import { linear } from "../engine/ops.ts";
+import { gridOf, type ModelConfig } from "./config.ts";
+import type { TensorMap } from "./params.ts";
+import { patchify } from "./sequence.ts";
+
+/**
+ * Vision-tower pretraining (before the MLLM stage): the token stem — the 2-layer MLP over each token's
+ * pixel window, `vit.stem.*` and `vit.patch.*` — is trained with a linear probe to name the glyph or mark
+ * centred in each token (lib/data/token_labels.ts). The probe is thrown away; the stem weights initialise
+ * the MLLM's vision tower, as LLaVA starts from a pretrained CLIP.
+ */
+export const STEM_PARAMS = ["vit.stem.w", "vit.stem.b", "vit.patch.w", "vit.patch.b"] as const;
+
+export interface VisionPretrainOptions {
+  steps: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  /** Loss weight of "none" tokens (most tokens), so the glyph classes are not drowned. */
+  noneWeight: number;
+  onStep?: (step: number, loss: number, accuracy: number) => void;
+}
+
+/** Train the stem in place (`tensors` updated); returns the final token accuracy on detail tokens. */
+export async function pretrainVision(
+  config: ModelConfig,
+  tensors: TensorMap,
+  options: VisionPretrainOptions,
+): Promise<{ accuracy: number; losses: number[] }> {
+  const { tokens: n } = gridOf(config);
+  const K = TOKEN_CLASSES.length;
+  const probeInit = new Rng(options.seed).fork("vision-probe");
+  const probe = new Float32Array(config.visionDim * K).map(() => probeInit.normal() * 0.02);
+  const flat: Record<string, Float32Array> = { probe };
+  for (const name of STEM_PARAMS) flat[name] = tensors[name]!.data;
+  const vars: Record<string, tf.Variable> = {};
+  for (const name of STEM_PARAMS) {
+    vars[name] = tf.variable(tf.tensor(flat[name]!, tensors[name]!.shape), true, `vp.${name}`);
+  }
+  vars.probe = tf.variable(tf.tensor(probe, [config.visionDim, K]), true, "vp.probe");
+  const opt = new AdamW(flat, { beta1: 0.9, beta2: 0.98, clipNorm: 1 });
+  const per = config.patchWindow * config.patchWindow * 3;
+  const losses: number[] = [];
+  let accuracy = 0;
+  for (let step = 0; step < options.steps; step++) {
+    const rng = new Rng(hashSeed(options.seed, `vision/${step}`));
+    const views = await Promise.all(
+      Array.from(
+        { length: options.batchSize },
+        (_, i) => tokenLabelledView(rng.fork(i), config.imageSize, config.patchSize),
+      ),
+    );
+    const x = new Float32Array(options.batchSize * n * per);
+    const onehot = new Float32Array(options.batchSize * n * K);
+    const weight = new Float32Array(options.batchSize * n);
+    const labels: number[] = [];
+    views.forEach((v, b) => {
+      x.set(patchify(v.pixels, config.imageSize, config.patchSize, config.patchWindow), b * n * per);
+      v.labels.forEach((c, j) => {
+        onehot[(b * n + j) * K + c] = 1;
+        weight[b * n + j] = c === 0 ? options.noneWeight : 1;
+        labels.push(c);
+      });
+    });
+    const xt = tf.tensor2d(x, [options.batchSize * n, per]);
+    let logitsData: Float32Array | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const h = tf.relu(linear(xt, vars["vit.stem.w"]!, vars["vit.stem.b"]!));
+      const e = linear(h, vars["vit.patch.w"]!, vars["vit.patch.b"]!);
+      const logits = linear(e, vars.probe!);
+      logitsData = logits.dataSync() as Float32Array;
+      const ce = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), tf.tensor2d(onehot, [labels.length, K])), 1));
+      const w = tf.tensor1d(weight);
+      return tf.div(tf.sum(tf.mul(ce, w)), tf.sum(w)) as tf.Scalar;
+    }, Object.values(vars));
+    const loss = (await value.data())[0]!;
+    const g: Record<string, Float32Array> = {};
+    for (const [name, t] of Object.entries(grads)) {
+      g[name.replace(/^vp\./, "")] = (await t.data()) as Float32Array;
+    }
+    tf.dispose([value, xt, ...Object.values(grads)]);
+    opt.apply(g, cosineLr(step, options.steps, options.lr, Math.round(options.steps * 0.03)));
+    tf.tidy(() => {
+      for (const [name, v] of Object.entries(vars)) {
+        v.assign(tf.tensor(flat[name === "probe" ? "probe" : name]!, v.shape));
+      }
+    });
+    // Accuracy on detail tokens of this batch (before the update).
+    let hit = 0, total = 0;
+    labels.forEach((c, i) => {
+      if (c === 0) return;
+      total++;
+      let best = 0;
+      for (let k = 1; k < K; k++) if (logitsData![i * K + k]! > logitsData![i * K + best]!) best = k;
+      if (best === c) hit++;
+    });
+    accuracy = total ? hit / total : 0;
+    losses.push(loss);
+    options.onStep?.(step, loss, accuracy);
+  }
+  tf.dispose(Object.values(vars));
+  return { accuracy, losses };
+}
