@@ -141,3 +141,69 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name:
+    "pseudo-labels, train-rpn and eval-roi run end to end on the tiny checkpoint and share their artifacts",
+  sanitizeResources: false,
+  async fn() {
+    // An untrained tiny model answers with one token; ground-truth answers give every sample a map, and the
+    // attention-prediction target trains on raw maps (label assignment would ignore its flat maps).
+    const common = [
+      `checkpoint=${join(tmp, "a")}`,
+      `cacheDir=${join(tmp, "roi-cache")}`,
+      "teacher.samples=12",
+      "teacher.batchSize=6",
+      'teacher.answers="ground-truth"',
+      "teacher.layer=2",
+    ];
+    const rpn = [
+      "rpn.backbone=2",
+      "rpn.branch=2",
+      "rpn.epochs=1",
+      "rpn.batchSize=4",
+      'rpn.target="attention"',
+    ];
+    const sets = (extra: string[]) => [...common, ...rpn, ...extra].flatMap((s) => ["--set", s]);
+    const pl = await run("pseudo_labels.ts", [
+      "--backend",
+      "wasm",
+      "--json",
+      ...common.flatMap((s) => ["--set", s]),
+    ]);
+    assert.equal(pl.code, 0, pl.stderr);
+    const report = JSON.parse(pl.stdout);
+    assert.equal(report["attention sinks"].records, 12);
+    const tr = await run("train_rpn.ts", ["--backend", "wasm", "--json", ...sets([])]);
+    assert.equal(tr.code, 0, tr.stderr);
+    const trained = JSON.parse(tr.stdout);
+    assert.equal(trained.cached, false);
+    const again = JSON.parse(
+      (await run("train_rpn.ts", ["--backend", "wasm", "--json", ...sets([])])).stdout,
+    );
+    assert.equal(again.cached, true);
+    assert.equal(again.weights, trained.weights);
+    const ev = await run("eval_roi.ts", [
+      "--backend",
+      "wasm",
+      "--json",
+      ...sets([
+        'suites=["doc","pope"]',
+        "n=3",
+        `dataDir=${join(tmp, "generated")}`,
+        `out=${join(tmp, "roi.json")}`,
+        "vicrop.sizes=[2]",
+      ]),
+    ]);
+    assert.equal(ev.code, 0, ev.stderr);
+    const summary = JSON.parse(ev.stdout);
+    assert.deepEqual(summary.suites.map((s: { suite: string }) => s.suite), ["doc", "pope"]);
+    for (const s of summary.suites) {
+      for (const k of ["baseline", "vicrop", "sdrpn_box", "sdrpn_mask"]) assert.ok(s[k] >= 0 && s[k] <= 100);
+      for (const k of ["raw", "pseudo", "rpn", "random"]) assert.ok(s.iou[k] >= 0 && s.iou[k] <= 1);
+    }
+    assert.ok(summary.throughput.sdrpn > 0 && summary.throughput.vicrop > 0);
+    const res = await readResult(join(tmp, "roi.json"));
+    assert.equal(res.rows.filter((r) => r.metric.endsWith("accuracy")).length, 8);
+  },
+});

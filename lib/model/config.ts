@@ -15,7 +15,17 @@ export const ModelConfigSchema = z.strictObject({
    * patches the ViT did not learn to classify single glyphs in 300 steps.
    */
   patchWindow: z.int().positive().default(16),
-  /** Hidden width of the 2-layer MLP stem applied to each window. */
+  /**
+   * Token stem. "window": a 2-layer MLP over each token's pixel window. "conv": a stride-1 convolution over
+   * luminance inside the window, max-pooled over the token's patch, plus the patch's mean colour, then the
+   * MLP. Measured on per-token glyph labels (lib/data/token_labels.ts): the window MLP reached 8 % accuracy
+   * after 250 steps, the conv stem 33 % — weight sharing at every pixel gives the sub-patch phase invariance
+   * an MLP must learn phase by phase.
+   */
+  stem: z.enum(["window", "conv"]).default("conv"),
+  convKernel: z.int().positive().default(7),
+  convChannels: z.int().positive().default(32),
+  /** Hidden width of the MLP of the stem. */
   stemHidden: z.int().positive().default(128),
   visionDim: z.int().positive().default(64),
   visionLayers: z.int().positive().default(3),
@@ -55,6 +65,11 @@ export function gridOf(
   if (config.patchWindow < config.patchSize || (config.patchWindow - config.patchSize) % 2 !== 0) {
     throw new Error(
       `Model config "patchWindow" ${config.patchWindow} must be ≥ "patchSize" ${config.patchSize} with an even difference`,
+    );
+  }
+  if (config.convKernel % 2 !== 1 || config.convKernel > config.patchWindow - config.patchSize + 1) {
+    throw new Error(
+      `Model config "convKernel" ${config.convKernel} must be odd and ≤ patchWindow − patchSize + 1`,
     );
   }
   if (config.visionDim % config.visionHeads !== 0) {

@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, initBackend } from "../engine/backend.ts";
+import { gradsByName } from "../engine/variables.ts";
 import type { ModelConfig } from "./config.ts";
 import { answerLossSum } from "./loss.ts";
 import { importParams, type Params } from "./params.ts";
@@ -50,13 +51,13 @@ async function handle(msg: WorkerRequest): Promise<WorkerReply> {
   const p = params;
   const c = config;
   const seq = msg.seq;
-  const varList = (msg.trainable ?? Object.keys(p)).map((n) => p[n]!);
+  const vars = Object.fromEntries((msg.trainable ?? Object.keys(p)).map((n) => [n, p[n]!]));
   let count = 0;
-  const { value, grads } = tf.variableGrads(() => {
+  const { value, grads } = gradsByName(() => {
     const r = answerLossSum(p, c, seq);
     count = r.count;
     return r.loss;
-  }, varList);
+  }, vars);
   const lossSum = (await value.data())[0]!;
   const out: Record<string, Float32Array> = {};
   // Own copies (not views into the backend's memory) so their buffers can be transferred.

@@ -130,14 +130,81 @@ export function attend(
   return { out, probs };
 }
 
-/** The vision tower + projector: patches [M, N, P·P·3] → visual tokens [M, N, d]. */
-export function encodeImages(params: Params, config: ModelConfig, patches: tf.Tensor3D): tf.Tensor3D {
-  const [M, N] = patches.shape;
+/**
+ * Conv-stem inputs from token windows (constant w.r.t. the weights, so built in JS): for every pixel of each
+ * token's P×P core, the k×k luminance neighbourhood ([M·N·P², k²]), and each core's mean colour ([M·N, 3]).
+ */
+export function convInputs(
+  windows: Float32Array,
+  config: ModelConfig,
+): { cols: Float32Array; colour: Float32Array } {
+  const W = config.patchWindow;
+  const P = config.patchSize;
+  const k = config.convKernel;
+  const r = (k - 1) / 2;
+  const off = (W - P) / 2;
+  const per = W * W * 3;
+  const tokens = windows.length / per;
+  const lum = new Float32Array(W * W);
+  const cols = new Float32Array(tokens * P * P * k * k);
+  const colour = new Float32Array(tokens * 3);
+  for (let t = 0; t < tokens; t++) {
+    const base = t * per;
+    for (let i = 0; i < W * W; i++) {
+      lum[i] = 0.299 * windows[base + i * 3]! + 0.587 * windows[base + i * 3 + 1]! +
+        0.114 * windows[base + i * 3 + 2]!;
+    }
+    for (let py = 0; py < P; py++) {
+      for (let px = 0; px < P; px++) {
+        const dst = ((t * P + py) * P + px) * k * k;
+        for (let dy = 0; dy < k; dy++) {
+          const row = (off + py - r + dy) * W + off + px - r;
+          for (let dx = 0; dx < k; dx++) cols[dst + dy * k + dx] = lum[row + dx]!;
+        }
+        const c = ((off + py) * W + off + px) * 3;
+        for (let ch = 0; ch < 3; ch++) colour[t * 3 + ch]! += windows[base + c + ch]! / (P * P);
+      }
+    }
+  }
+  return { cols, colour };
+}
+
+/** Token stem: windows [M·N, W·W·3] (as a flat array) → stem features [M, N, visionDim]. */
+export function tokenStem(
+  params: Params,
+  config: ModelConfig,
+  windows: Float32Array,
+  M: number,
+): tf.Tensor3D {
+  const { tokens: N } = gridOf(config);
+  let input: tf.Tensor2D;
+  if (config.stem === "conv") {
+    const { cols, colour } = convInputs(windows, config);
+    const P2 = config.patchSize * config.patchSize;
+    const k2 = config.convKernel * config.convKernel;
+    const C = config.convChannels;
+    const fmap = tf.relu(
+      linear(tf.tensor2d(cols, [M * N * P2, k2]), params["vit.conv.w"]!, params["vit.conv.b"]!),
+    );
+    const pooled = tf.max(tf.reshape(fmap, [M * N, P2, C]), 1); // [M·N, C]: max over the patch's pixels
+    input = tf.concat([pooled, tf.tensor2d(colour, [M * N, 3])], 1) as tf.Tensor2D;
+  } else {
+    input = tf.tensor2d(windows, [M * N, windows.length / (M * N)]);
+  }
+  const hidden = tf.relu(linear(input, params["vit.stem.w"]!, params["vit.stem.b"]!));
+  return tf.reshape(linear(hidden, params["vit.patch.w"]!, params["vit.patch.b"]!), [M, N, config.visionDim]);
+}
+
+/** The vision tower + projector: token windows (flat [M, N, W·W·3]) → visual tokens [M, N, d]. */
+export function encodeImages(
+  params: Params,
+  config: ModelConfig,
+  windows: Float32Array,
+  M: number,
+): tf.Tensor3D {
+  const N = gridOf(config).tokens;
   const heads = config.visionHeads;
-  // Overlapping-window stem (patches are standardised in `patchify`): a 2-layer MLP over each token's
-  // window, i.e. a strided convolution with a hidden layer, computed as plain matmuls.
-  const stem = tf.relu(linear(patches, params["vit.stem.w"]!, params["vit.stem.b"]!));
-  let x = linear(stem, params["vit.patch.w"]!, params["vit.patch.b"]!) as tf.Tensor3D;
+  let x = tokenStem(params, config, windows, M);
   x = tf.add(x, params["vit.pos"]!) as tf.Tensor3D;
   for (let i = 0; i < config.visionLayers; i++) {
     const p = `vit.layers.${i}.`;
@@ -186,8 +253,10 @@ export function embedSequence(params: Params, config: ModelConfig, seq: Sequence
   const ids = tf.tensor2d(seq.ids, [B, seq.length], "int32");
   const text = embed(ids, params["lm.embed"]!) as tf.Tensor3D; // [B, T, d]
   const perBlock = seq.patches.length;
-  const patches = tf.concat(seq.patches.map((p) => tf.tensor3d(p, [B, n, p.length / (B * n)])), 0);
-  const visual = encodeImages(params, config, patches as tf.Tensor3D); // [blocks·B, N, d]
+  const windows = new Float32Array(seq.patches.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of seq.patches) windows.set(p, at), at += p.length;
+  const visual = encodeImages(params, config, windows, perBlock * B); // [blocks·B, N, d]
   const pieces: tf.Tensor3D[] = [];
   let cursor = 0;
   for (let k = 0; k < perBlock; k++) {

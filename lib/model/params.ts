@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../engine/rng.ts";
+import { namedVariable } from "../engine/variables.ts";
 import { gridOf, type ModelConfig } from "./config.ts";
 
 /** All weights of the MLLM by name (names are the safetensors keys). */
@@ -11,11 +12,20 @@ export type TensorMap = Record<string, { shape: number[]; data: Float32Array }>;
 /** Shape of every parameter, in a fixed order; the single source of truth for init, save and load. */
 export function paramShapes(config: ModelConfig): [string, number[]][] {
   const { tokens } = gridOf(config);
-  const patchIn = config.patchWindow * config.patchWindow * 3;
   const dv = config.visionDim;
   const d = config.dim;
+  const k = config.convKernel;
+  const stemIn = config.stem === "conv"
+    ? config.convChannels + 3
+    : config.patchWindow * config.patchWindow * 3;
   const shapes: [string, number[]][] = [
-    ["vit.stem.w", [patchIn, config.stemHidden]],
+    ...(config.stem === "conv"
+      ? [["vit.conv.w", [k * k, config.convChannels]], ["vit.conv.b", [config.convChannels]]] as [
+        string,
+        number[],
+      ][]
+      : []),
+    ["vit.stem.w", [stemIn, config.stemHidden]],
     ["vit.stem.b", [config.stemHidden]],
     ["vit.patch.w", [config.stemHidden, dv]],
     ["vit.patch.b", [dv]],
@@ -79,6 +89,10 @@ export function initTensors(config: ModelConfig, rng: Rng): TensorMap {
     const isBias = leaf === "b" || leaf === "fc1b" || leaf === "fc2b";
     if (isNorm) {
       data.fill(1);
+    } else if (name === "vit.conv.w") {
+      // He init: the conv feeds a ReLU and a max-pool directly; 0.02 would start it nearly dead.
+      const std = Math.sqrt(2 / shape[0]!);
+      for (let i = 0; i < size; i++) data[i] = rng.normal() * std;
     } else if (!isBias) {
       const depth = name.startsWith("vit") ? config.visionLayers : config.layers;
       const std = leaf === "wo" || leaf === "w2" || leaf === "fc2" ? 0.02 / Math.sqrt(2 * depth) : 0.02;
@@ -119,7 +133,7 @@ export function importParams(
         `Cannot load checkpoint "${source}": tensor "${name}" has shape [${t.shape}], expected [${shape}]`,
       );
     }
-    params[name] = tf.variable(tf.tensor(t.data, shape), true, name);
+    params[name] = namedVariable(name, tf.tensor(t.data, shape));
   }
   const extra = Object.keys(tensors).filter((n) => !expected.some(([e]) => e === n));
   if (extra.length > 0) {

@@ -3,8 +3,10 @@ import { TOKEN_CLASSES, tokenLabelledView } from "../data/token_labels.ts";
 import { AdamW, cosineLr } from "../engine/adamw.ts";
 import { hashSeed, Rng } from "../engine/rng.ts";
 import { linear } from "../engine/ops.ts";
+import { gradsByName, namedVariable } from "../engine/variables.ts";
 import { gridOf, type ModelConfig } from "./config.ts";
 import type { TensorMap } from "./params.ts";
+import { tokenStem } from "./mllm.ts";
 import { patchify } from "./sequence.ts";
 
 /**
@@ -13,7 +15,10 @@ import { patchify } from "./sequence.ts";
  * centred in each token (lib/data/token_labels.ts). The probe is thrown away; the stem weights initialise
  * the MLLM's vision tower, as LLaVA starts from a pretrained CLIP.
  */
-export const STEM_PARAMS = ["vit.stem.w", "vit.stem.b", "vit.patch.w", "vit.patch.b"] as const;
+export function stemParams(config: ModelConfig): string[] {
+  const base = ["vit.stem.w", "vit.stem.b", "vit.patch.w", "vit.patch.b"];
+  return config.stem === "conv" ? ["vit.conv.w", "vit.conv.b", ...base] : base;
+}
 
 export interface VisionPretrainOptions {
   steps: number;
@@ -36,12 +41,15 @@ export async function pretrainVision(
   const probeInit = new Rng(options.seed).fork("vision-probe");
   const probe = new Float32Array(config.visionDim * K).map(() => probeInit.normal() * 0.02);
   const flat: Record<string, Float32Array> = { probe };
-  for (const name of STEM_PARAMS) flat[name] = tensors[name]!.data;
+  const names = stemParams(config);
+  for (const name of names) flat[name] = tensors[name]!.data;
   const vars: Record<string, tf.Variable> = {};
-  for (const name of STEM_PARAMS) {
-    vars[name] = tf.variable(tf.tensor(flat[name]!, tensors[name]!.shape), true, `vp.${name}`);
+  for (const name of names) {
+    vars[name] = namedVariable(name, tf.tensor(flat[name]!, tensors[name]!.shape));
   }
-  vars.probe = tf.variable(tf.tensor(probe, [config.visionDim, K]), true, "vp.probe");
+  // tokenStem reads the weights under their model names.
+  const stemView = (): Record<string, tf.Variable> => Object.fromEntries(names.map((nm) => [nm, vars[nm]!]));
+  vars.probe = namedVariable("probe", tf.tensor(probe, [config.visionDim, K]));
   const opt = new AdamW(flat, { beta1: 0.9, beta2: 0.98, clipNorm: 1 });
   const per = config.patchWindow * config.patchWindow * 3;
   const losses: number[] = [];
@@ -66,23 +74,24 @@ export async function pretrainVision(
         labels.push(c);
       });
     });
-    const xt = tf.tensor2d(x, [options.batchSize * n, per]);
     let logitsData: Float32Array | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const h = tf.relu(linear(xt, vars["vit.stem.w"]!, vars["vit.stem.b"]!));
-      const e = linear(h, vars["vit.patch.w"]!, vars["vit.patch.b"]!);
+    const { value, grads } = gradsByName(() => {
+      const e = tf.reshape(tokenStem(stemView(), config, x, options.batchSize), [
+        options.batchSize * n,
+        config.visionDim,
+      ]);
       const logits = linear(e, vars.probe!);
       logitsData = logits.dataSync() as Float32Array;
       const ce = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), tf.tensor2d(onehot, [labels.length, K])), 1));
       const w = tf.tensor1d(weight);
       return tf.div(tf.sum(tf.mul(ce, w)), tf.sum(w)) as tf.Scalar;
-    }, Object.values(vars));
+    }, vars);
     const loss = (await value.data())[0]!;
     const g: Record<string, Float32Array> = {};
     for (const [name, t] of Object.entries(grads)) {
-      g[name.replace(/^vp\./, "")] = (await t.data()) as Float32Array;
+      g[name] = (await t.data()) as Float32Array;
     }
-    tf.dispose([value, xt, ...Object.values(grads)]);
+    tf.dispose([value, ...Object.values(grads)]);
     opt.apply(g, cosineLr(step, options.steps, options.lr, Math.round(options.steps * 0.03)));
     tf.tidy(() => {
       for (const [name, v] of Object.entries(vars)) {

@@ -7,6 +7,7 @@ import { gridOf } from "../model/config.ts";
 import type { TensorMap } from "../model/params.ts";
 import { loadSafetensors, saveSafetensors } from "../model/safetensors.ts";
 import { configHash } from "../results/hash.ts";
+import { namedVariable } from "../engine/variables.ts";
 import { backboneStates } from "./backbone.ts";
 import { labelStats } from "./labels.ts";
 import { type LabelVariant, pseudoLabels } from "./pseudo_labels.ts";
@@ -93,7 +94,7 @@ export async function ensureRpn(
   }
   const branch: Record<string, tf.Variable> = {};
   for (const [name, t] of Object.entries(weights)) {
-    branch[name] = tf.variable(tf.tensor(t.data, t.shape), false, name);
+    branch[name] = namedVariable(name, tf.tensor(t.data, t.shape), false);
   }
   return {
     rpn: { shape, params: { ...model.params, ...branch }, target: trainCfg.target },

@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
 import { AdamW, cosineLr } from "../engine/adamw.ts";
 import { Rng } from "../engine/rng.ts";
+import { gradsByName, namedVariable } from "../engine/variables.ts";
 import type { Mllm } from "../eval/answer.ts";
 import { gridOf } from "../model/config.ts";
 import { exportParams, type Params, type TensorMap } from "../model/params.ts";
@@ -40,7 +41,7 @@ export interface RpnExample {
 export function rpnVariables(model: Mllm, rpn: TensorMap): { all: Params; branch: Params } {
   const branch: Params = {};
   for (const [name, t] of Object.entries(rpn)) {
-    branch[name] = tf.variable(tf.tensor(t.data, t.shape), true, name);
+    branch[name] = namedVariable(name, tf.tensor(t.data, t.shape));
   }
   return { all: { ...model.params, ...branch }, branch };
 }
@@ -76,7 +77,7 @@ export async function trainRpn(
     for (let s = 0; s < order.length; s += cfg.batchSize) {
       const batch = order.slice(s, s + cfg.batchSize).map((i) => examples[i]!);
       const input = batchRpnInput(batch.map((x) => x.state), model.config);
-      const { value, grads } = tf.variableGrads(() => {
+      const { value, grads } = gradsByName(() => {
         const logits = rpnLogits(all, model.config, shape, input);
         if (cfg.target === "labels") {
           const labels = new Int32Array(batch.length * n);
@@ -86,7 +87,7 @@ export async function trainRpn(
         const maps = new Float32Array(batch.length * n);
         batch.forEach((x, b) => maps.set(x.map!, b * n));
         return attentionPredictionLoss(logits, maps);
-      }, Object.values(branch));
+      }, branch);
       const loss = (await value.data())[0]!;
       if (!Number.isFinite(loss)) throw new Error(`RPN loss is "${loss}" at step ${step}: training diverged`);
       const g: Record<string, Float32Array> = {};
