@@ -23,6 +23,8 @@ import { DEFAULT_CROP_MIX } from "../lib/model/crop_plan.ts";
 import { GradPool } from "../lib/model/grad_pool.ts";
 import { countTensorParams, initTensors, type TensorMap } from "../lib/model/params.ts";
 import { pretrainBatch } from "../lib/model/pretrain_batch.ts";
+import { pretrainVision } from "../lib/model/vision_pretrain.ts";
+import { initBackend } from "../lib/engine/backend.ts";
 import { loadSafetensors, saveSafetensors } from "../lib/model/safetensors.ts";
 import { writeFileAtomic } from "../lib/results/atomic.ts";
 import { configHash } from "../lib/results/hash.ts";
@@ -30,7 +32,7 @@ import { configHash } from "../lib/results/hash.ts";
 const TRAIN_SUITES = SUITE_NAMES.filter((s) => SUITES[s].split === "train");
 
 const Config = z.strictObject({
-  steps: z.int().positive().default(1000).describe("optimiser steps"),
+  steps: z.int().positive().default(850).describe("optimiser steps"),
   batchSize: z.int().positive().default(32).describe("samples per step (split across workers)"),
   lr: z.number().positive().default(2e-3).describe("peak learning rate (AdamW)"),
   warmup: z.int().nonnegative().default(60).describe("linear warm-up steps"),
@@ -54,6 +56,13 @@ const Config = z.strictObject({
   }).default({ start: 0.5, end: 0.05 }).describe(
     "share of single-object alignment batches, decaying linearly",
   ),
+  vision: z.strictObject({
+    steps: z.int().nonnegative().default(300),
+    batchSize: z.int().positive().default(32),
+    lr: z.number().positive().default(3e-3),
+    noneWeight: z.number().min(0).default(0.1),
+  }).default({ steps: 300, batchSize: 32, lr: 3e-3, noneWeight: 0.1 })
+    .describe("vision-tower pretraining of the token stem on per-token glyph labels (0 steps = skip)"),
   model: ModelConfigSchema.omit({ vocabSize: true }).partial().default({}).describe("architecture overrides"),
   checkpointEvery: z.int().positive().default(50).describe("steps between resumable state checkpoints"),
   out: z.string().default("data/base").describe("folder of the final checkpoint"),
@@ -129,6 +138,26 @@ await runMain(async () => {
   tensors = Object.fromEntries(
     Object.entries(tensors).map(([k, t]) => [k, { shape: t.shape, data: flat[k]! }]),
   );
+  let visionAccuracy: number | null = null;
+  if (start === 0 && cfg.vision.steps > 0) {
+    // Stage 0 (LLaVA starts from a pretrained CLIP): the token stem learns to name glyphs and marks.
+    // It trains `tensors` in place, i.e. the arrays the optimiser and the workers start from.
+    await initBackend(args.backend);
+    const t = performance.now();
+    const bar0 = progress("pretrain vision", cfg.vision.steps);
+    let ema = 0;
+    const r = await pretrainVision(modelConfig, tensors, {
+      ...cfg.vision,
+      seed: args.seed,
+      onStep: (_s, _l, a) => {
+        ema = 0.95 * ema + 0.05 * a;
+        bar0.tick(1, `detail-token accuracy ${(100 * ema).toFixed(1)}%`);
+      },
+    });
+    bar0.done();
+    visionAccuracy = round(r.accuracy);
+    console.error(`pretrain: vision stage ${((performance.now() - t) / 1000).toFixed(0)} s, last-batch accuracy ${visionAccuracy}`);
+  }
   console.error(
     `pretrain: ${countTensorParams(tensors)} parameters, ${cfg.steps} steps × ${cfg.batchSize} samples, ` +
       `${cfg.workers} workers, state ${stateDir}`,
@@ -207,6 +236,7 @@ await runMain(async () => {
     steps: cfg.steps,
     samples: cfg.steps * cfg.batchSize,
     finalLoss: mean(log.slice(-50).map((l) => l.loss)),
+    visionStageAccuracy: visionAccuracy,
     // Timings of this invocation (a resumed run reports only the steps it ran).
     timing: {
       seconds: round(seconds),

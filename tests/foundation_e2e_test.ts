@@ -42,6 +42,8 @@ function pretrainArgs(tmp: string, out: string, extra: string[] = []): string[] 
     "batchSize=4",
     "warmup=2",
     "checkpointEvery=2",
+    "vision.steps=3",
+    "vision.batchSize=2",
     `out=${join(tmp, out)}`,
     `cacheDir=${join(tmp, "cache-" + out)}`,
     ...extra,

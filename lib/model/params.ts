@@ -89,8 +89,8 @@ export function initTensors(config: ModelConfig, rng: Rng): TensorMap {
     const isBias = leaf === "b" || leaf === "fc1b" || leaf === "fc2b";
     if (isNorm) {
       data.fill(1);
-    } else if (name === "vit.conv.w") {
-      // He init: the conv feeds a ReLU and a max-pool directly; 0.02 would start it nearly dead.
+    } else if (name === "vit.conv.w" || name === "vit.stem.w") {
+      // He init for the stem layers that feed a ReLU on raw-pixel scale: at 0.02 they start almost silent.
       const std = Math.sqrt(2 / shape[0]!);
       for (let i = 0; i < size; i++) data[i] = rng.normal() * std;
     } else if (!isBias) {
