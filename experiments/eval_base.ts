@@ -16,8 +16,7 @@ import { SUITES } from "../lib/data/suites.ts";
 import { initBackend } from "../lib/engine/backend.ts";
 import { hashSeed, Rng } from "../lib/engine/rng.ts";
 import { answerAll, type AnswerRequest } from "../lib/eval/answer.ts";
-import { bootstrapCi } from "../lib/eval/bootstrap.ts";
-import { scoreAnswer, summarise } from "../lib/eval/metrics.ts";
+import { round2, scoreMethod } from "../lib/eval/score.ts";
 import { cropResize, letterbox } from "../lib/image/resize.ts";
 import type { Box } from "../lib/image/types.ts";
 import { BASE_CHECKPOINT_DIR, loadModel } from "../lib/model/checkpoint.ts";
@@ -103,24 +102,17 @@ await runMain(async () => {
         maxNewTokens: cfg.maxNewTokens,
         onBatch: (k) => bar.tick(k),
       });
-      const items = set.items.map(({ sample }, i) => ({
-        prediction: answers[i]!,
-        answers: sample.answers,
-        score: scoreAnswer(sample.metric, answers[i]!, sample.answers, sample.options),
-      }));
       const metric = SUITES[suite as typeof EVAL_SUITES[number]].metric;
-      const s = summarise(metric, items);
-      const ci = bootstrapCi(items.map((it) => 100 * it.score), { rng: ciRng.fork(`${suite}/${mode}`) });
-      accuracy[mode] = round2(s.accuracy);
-      rows.push({
-        method: mode,
+      const r = scoreMethod(
+        mode,
         suite,
-        metric: `${metric}-accuracy`,
-        value: round2(s.accuracy),
-        n: items.length,
-        ci: [round2(ci.lo), round2(ci.hi)],
-        ...(s.f1 !== undefined ? { extra: { f1: round2(s.f1), yesRatio: round2(s.yesRatio ?? 0) } } : {}),
-      });
+        metric,
+        answers,
+        set.items.map((x) => x.sample),
+        ciRng.fork(`${suite}/${mode}`),
+      );
+      accuracy[mode] = r.accuracy;
+      rows.push(r.row);
     }
     bar.done();
     phases[suite] = Math.round((performance.now() - t0) / 10) / 100;
@@ -185,10 +177,6 @@ function sameSizeWindow(rng: Rng, box: Box, width: number, height: number): Box 
   const x = rng.range(0, width - w);
   const y = rng.range(0, height - h);
   return [x, y, x + w, y + h];
-}
-
-function round2(x: number): number {
-  return Math.round(x * 100) / 100;
 }
 
 function fmt(x: number): string {

@@ -18,9 +18,8 @@ import { SUITES } from "../lib/data/suites.ts";
 import { initBackend } from "../lib/engine/backend.ts";
 import { hashSeed, Rng } from "../lib/engine/rng.ts";
 import { answerAll, type AnswerRequest } from "../lib/eval/answer.ts";
-import { bootstrapCi } from "../lib/eval/bootstrap.ts";
 import { coverage, iou, randomBoxLike } from "../lib/eval/boxes.ts";
-import { scoreAnswer, summarise } from "../lib/eval/metrics.ts";
+import { scoreMethod } from "../lib/eval/score.ts";
 import { gridBoxToSource, letterbox, letterboxGeometry } from "../lib/image/resize.ts";
 
 import { BASE_CHECKPOINT_DIR, loadModel } from "../lib/model/checkpoint.ts";
@@ -32,7 +31,7 @@ import type { ResultRow } from "../lib/results/schema.ts";
 import { captureAll, GENERIC_PROMPT, relativeAttention } from "../lib/roi/attention.ts";
 import { fgBox } from "../lib/roi/labels.ts";
 import { ensureRpn, labelSummary } from "../lib/roi/pipeline.ts";
-import { DEFAULT_VARIANT, pseudoLabels } from "../lib/roi/pseudo_labels.ts";
+import { LabelVariantSchema, pseudoLabels } from "../lib/roi/pseudo_labels.ts";
 import { TeacherConfigSchema } from "../lib/roi/teacher_cache.ts";
 import { RpnTrainConfigSchema } from "../lib/roi/train_rpn.ts";
 import { proposal, roiBlocks, stageOne } from "../lib/roi/two_stage.ts";
@@ -63,12 +62,7 @@ const Config = z.strictObject({
   dataSeed: z.int().nonnegative().default(0).describe("seed of the evaluation datasets"),
   batchSize: z.int().positive().default(32),
   teacher: TeacherConfigSchema.default(TeacherConfigSchema.parse({})),
-  variant: z.strictObject({
-    sink: z.enum(["none", "attention", "norm"]).default("attention"),
-    fg: z.number().default(0.2),
-    bg: z.number().default(0.1),
-    maxRatio: z.number().default(0.5),
-  }).default({ sink: "attention", fg: 0.2, bg: 0.1, maxRatio: 0.5 }),
+  variant: LabelVariantSchema.default(LabelVariantSchema.parse({})),
   rpn: RpnTrainConfigSchema.default(RpnTrainConfigSchema.parse({})),
   maxAreaRatio: z.number().positive().default(0.39).describe("max component area as a share of N (225/576)"),
   thresholdOverride: z.number().optional().describe(
@@ -116,7 +110,7 @@ await runMain(async () => {
   const S = model.config.imageSize;
   const ckptPath = `${cfg.checkpoint.replace(/\/$/, "")}/model.safetensors`;
   const ckptHash = await fileHash(ckptPath);
-  const variant = { ...DEFAULT_VARIANT, ...cfg.variant };
+  const variant = cfg.variant;
   const phases: Record<string, number> = {};
   const log = (m: string) => console.error(`eval-roi: ${m}`);
 
@@ -256,23 +250,16 @@ await runMain(async () => {
     const metric = SUITES[suite].metric;
     const acc: Record<string, number> = {};
     for (const m of METHODS) {
-      const scored = items.map((it, i) => ({
-        prediction: answers[m][i]!,
-        answers: it.sample.answers,
-        score: scoreAnswer(metric, answers[m][i]!, it.sample.answers, it.sample.options),
-      }));
-      const s = summarise(metric, scored);
-      const ci = bootstrapCi(scored.map((x) => 100 * x.score), { rng: ciRng.fork(`${suite}/${m}`) });
-      acc[m] = r2(s.accuracy);
-      rows.push({
-        method: m,
+      const r = scoreMethod(
+        m,
         suite,
-        metric: `${metric}-accuracy`,
-        value: r2(s.accuracy),
-        n: items.length,
-        ci: [r2(ci.lo), r2(ci.hi)],
-        ...(s.f1 !== undefined ? { extra: { f1: r2(s.f1) } } : {}),
-      });
+        metric,
+        answers[m],
+        items.map((it) => it.sample),
+        ciRng.fork(`${suite}/${m}`),
+      );
+      acc[m] = r.accuracy;
+      rows.push(r.row);
     }
 
     // Localisation (analysis only): the crop each method chose vs the true box.

@@ -156,7 +156,11 @@ await runMain(async () => {
     });
     bar0.done();
     visionAccuracy = round(r.accuracy);
-    console.error(`pretrain: vision stage ${((performance.now() - t) / 1000).toFixed(0)} s, last-batch accuracy ${visionAccuracy}`);
+    console.error(
+      `pretrain: vision stage ${
+        ((performance.now() - t) / 1000).toFixed(0)
+      } s, last-batch accuracy ${visionAccuracy}`,
+    );
   }
   console.error(
     `pretrain: ${countTensorParams(tensors)} parameters, ${cfg.steps} steps × ${cfg.batchSize} samples, ` +

@@ -11,18 +11,13 @@ import { initBackend } from "../lib/engine/backend.ts";
 import { BASE_CHECKPOINT_DIR, loadModel } from "../lib/model/checkpoint.ts";
 import { fileHash } from "../lib/results/record.ts";
 import { ensureRpn } from "../lib/roi/pipeline.ts";
-import { DEFAULT_VARIANT } from "../lib/roi/pseudo_labels.ts";
+import { LabelVariantSchema } from "../lib/roi/pseudo_labels.ts";
 import { TeacherConfigSchema } from "../lib/roi/teacher_cache.ts";
 import { RpnTrainConfigSchema } from "../lib/roi/train_rpn.ts";
 
 const Config = z.strictObject({
   teacher: TeacherConfigSchema.default(TeacherConfigSchema.parse({})),
-  variant: z.strictObject({
-    sink: z.enum(["none", "attention", "norm"]).default("attention"),
-    fg: z.number().default(0.2),
-    bg: z.number().default(0.1),
-    maxRatio: z.number().default(0.5),
-  }).default({ sink: "attention", fg: 0.2, bg: 0.1, maxRatio: 0.5 }),
+  variant: LabelVariantSchema.default(LabelVariantSchema.parse({})),
   rpn: RpnTrainConfigSchema.default(RpnTrainConfigSchema.parse({})),
   checkpoint: z.string().default(BASE_CHECKPOINT_DIR),
   cacheDir: z.string().default("data/cache"),
@@ -51,7 +46,7 @@ await runMain(async () => {
     model,
     ckptHash,
     cfg.teacher,
-    { ...DEFAULT_VARIANT, ...cfg.variant },
+    cfg.variant,
     cfg.rpn,
     args.seed,
     cfg.cacheDir,

@@ -1,6 +1,18 @@
+import { z } from "zod";
 import { assignLabels } from "./labels.ts";
 import { applySinkMask, attentionSinkMask, attentionSinkThreshold, normSinkThreshold } from "./sinks.ts";
 import type { TeacherRecord } from "./teacher.ts";
+
+/** Config-file form of a label variant (strict: unknown keys are errors). */
+export const LabelVariantSchema = z.strictObject({
+  heads: z.array(z.int().nonnegative()).optional().describe("heads averaged into the map (default: all)"),
+  sink: z.enum(["none", "attention", "norm"]).default("attention"),
+  sinkThreshold: z.number().optional().describe("τ_sink (default 0.576 / N)"),
+  normThreshold: z.number().optional().describe("τ_norm (default 0.3125·√d)"),
+  fg: z.number().default(0.2),
+  bg: z.number().default(0.1),
+  maxRatio: z.number().default(0.5),
+});
 
 /** Which pseudo-labels to derive from a teacher record (the label / sink ablations vary these). */
 export interface LabelVariant {
