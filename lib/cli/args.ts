@@ -18,10 +18,8 @@
 import { parseArgs } from "node:util";
 import type { z } from "zod";
 
-/** Backend names accepted by `--backend`; "auto" lets the engine choose. */
-export const BACKEND_NAMES = ["auto", "wasm", "cpu", "webgpu", "tensorflow"] as const;
-/** A `--backend` value. */
-export type BackendName = (typeof BACKEND_NAMES)[number];
+import { BACKEND_NAMES, type BackendName } from "../engine/backend_names.ts";
+export { BACKEND_NAMES, type BackendName };
 
 /** Size presets accepted by `--scale`. */
 export const SCALE_NAMES = ["quick", "default", "full"] as const;

@@ -15,11 +15,8 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** A backend the suite can run on; `auto` picks `tensorflow` when installed and working, else `wasm`. */
-export type BackendName = "auto" | "wasm" | "cpu" | "webgpu" | "tensorflow";
-
-/** Every accepted `BackendName`, for CLI validation. */
-export const BACKEND_NAMES: readonly BackendName[] = ["auto", "wasm", "cpu", "webgpu", "tensorflow"];
+import { BACKEND_NAMES, type BackendName } from "./backend_names.ts";
+export { BACKEND_NAMES, type BackendName };
 
 /** What `initBackend` activated. */
 export interface BackendInfo {
