@@ -19,7 +19,7 @@ import { answerAll, type AnswerRequest } from "../lib/eval/answer.ts";
 import { round2, scoreMethod } from "../lib/eval/score.ts";
 import { cropResize, letterbox } from "../lib/image/resize.ts";
 import type { Box } from "../lib/image/types.ts";
-import { BASE_CHECKPOINT_DIR, loadModel } from "../lib/model/checkpoint.ts";
+import { loadModel } from "../lib/model/checkpoint.ts";
 import { artifact } from "../lib/results/record.ts";
 import { makeResult } from "../lib/results/record.ts";
 import { writeResult } from "../lib/results/io.ts";
@@ -37,7 +37,7 @@ const Config = z.strictObject({
   dataSeed: z.int().nonnegative().default(0).describe("seed of the evaluation datasets"),
   batchSize: z.int().positive().default(32).describe("questions per forward batch"),
   maxNewTokens: z.int().positive().default(6).describe("greedy decoding limit"),
-  checkpoint: z.string().default(BASE_CHECKPOINT_DIR).describe("checkpoint folder"),
+  checkpoint: z.string().default("data/base").describe("checkpoint folder"),
   out: z.string().default("results/eval_base.json").describe("result file"),
   dataDir: z.string().default("data/generated").describe("folder of the generated evaluation datasets"),
 });

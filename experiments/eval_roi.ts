@@ -22,7 +22,7 @@ import { coverage, iou, randomBoxLike } from "../lib/eval/boxes.ts";
 import { scoreMethod } from "../lib/eval/score.ts";
 import { gridBoxToSource, letterbox, letterboxGeometry } from "../lib/image/resize.ts";
 
-import { BASE_CHECKPOINT_DIR, loadModel } from "../lib/model/checkpoint.ts";
+import { loadModel } from "../lib/model/checkpoint.ts";
 import { gridOf } from "../lib/model/config.ts";
 import { formatTable } from "../lib/report/table.ts";
 import { writeResult } from "../lib/results/io.ts";
@@ -73,7 +73,7 @@ const Config = z.strictObject({
     sizes: z.array(z.int().positive()).default([2, 3, 4]),
     select: z.enum(["sum", "sharpness"]).default("sharpness"),
   }).default({ relative: false, sizes: [2, 3, 4], select: "sharpness" }),
-  checkpoint: z.string().default(BASE_CHECKPOINT_DIR),
+  checkpoint: z.string().default("data/base"),
   cacheDir: z.string().default("data/cache"),
   dataDir: z.string().default("data/generated"),
   out: z.string().default("results/eval_roi.json"),

@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { defineCli, progress, runMain } from "../lib/cli/mod.ts";
 import { initBackend } from "../lib/engine/backend.ts";
-import { BASE_CHECKPOINT_DIR, loadModel } from "../lib/model/checkpoint.ts";
+import { loadModel } from "../lib/model/checkpoint.ts";
 import { gridOf } from "../lib/model/config.ts";
 import { fileHash } from "../lib/results/record.ts";
 import { labelSummary } from "../lib/roi/pipeline.ts";
@@ -18,7 +18,7 @@ import { ensureTeacher, TeacherConfigSchema } from "../lib/roi/teacher_cache.ts"
 
 const Config = z.strictObject({
   teacher: TeacherConfigSchema.default(TeacherConfigSchema.parse({})),
-  checkpoint: z.string().default(BASE_CHECKPOINT_DIR),
+  checkpoint: z.string().default("data/base"),
   cacheDir: z.string().default("data/cache"),
 });
 

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { defineCli, runMain } from "../lib/cli/mod.ts";
 import { initBackend } from "../lib/engine/backend.ts";
-import { BASE_CHECKPOINT_DIR, loadModel } from "../lib/model/checkpoint.ts";
+import { loadModel } from "../lib/model/checkpoint.ts";
 import { fileHash } from "../lib/results/record.ts";
 import { ensureRpn } from "../lib/roi/pipeline.ts";
 import { LabelVariantSchema } from "../lib/roi/pseudo_labels.ts";
@@ -19,7 +19,7 @@ const Config = z.strictObject({
   teacher: TeacherConfigSchema.default(TeacherConfigSchema.parse({})),
   variant: LabelVariantSchema.default(LabelVariantSchema.parse({})),
   rpn: RpnTrainConfigSchema.default(RpnTrainConfigSchema.parse({})),
-  checkpoint: z.string().default(BASE_CHECKPOINT_DIR),
+  checkpoint: z.string().default("data/base"),
   cacheDir: z.string().default("data/cache"),
 });
 
