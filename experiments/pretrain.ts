@@ -118,9 +118,11 @@ await runMain(async () => {
   });
   let log: LogLine[] = [];
   let start = 0;
+  let visionDone = false;
   if (existsSync(statePath)) {
     const state = await loadSafetensors(statePath);
     start = Number(state.metadata.step);
+    visionDone = state.metadata.visionDone === "1";
     for (const name of Object.keys(flat)) {
       const p = state.tensors[`p.${name}`];
       if (!p) throw new Error(`Cannot resume from "${statePath}": tensor "p.${name}" is missing`);
@@ -139,7 +141,7 @@ await runMain(async () => {
     Object.entries(tensors).map(([k, t]) => [k, { shape: t.shape, data: flat[k]! }]),
   );
   let visionAccuracy: number | null = null;
-  if (start === 0 && cfg.vision.steps > 0) {
+  if (!visionDone && cfg.vision.steps > 0) {
     // Stage 0 (LLaVA starts from a pretrained CLIP): the token stem learns to name glyphs and marks.
     // It trains `tensors` in place, i.e. the arrays the optimiser and the workers start from.
     await initBackend(args.backend);
@@ -279,7 +281,8 @@ async function saveState(
   }
   // Log first: a state never points past the log it belongs to.
   await writeFileAtomic(logPath, log.map((l) => JSON.stringify(l)).join("\n") + "\n");
-  await saveSafetensors(statePath, out, { step: String(step), optStep: String(state.step) });
+  // Every saved state comes after the vision stage (it is saved right after it, or skipped when off).
+  await saveSafetensors(statePath, out, { step: String(step), optStep: String(state.step), visionDone: "1" });
 }
 
 function round(x: number): number {
