@@ -23,7 +23,7 @@ import { DEFAULT_CROP_MIX } from "../lib/model/crop_plan.ts";
 import { GradPool } from "../lib/model/grad_pool.ts";
 import { countTensorParams, initTensors, type TensorMap } from "../lib/model/params.ts";
 import { pretrainBatch } from "../lib/model/pretrain_batch.ts";
-import { pretrainVision } from "../lib/model/vision_pretrain.ts";
+import { pretrainVision, stemParams } from "../lib/model/vision_pretrain.ts";
 import { initBackend } from "../lib/engine/backend.ts";
 import { loadSafetensors, saveSafetensors } from "../lib/model/safetensors.ts";
 import { writeFileAtomic } from "../lib/results/atomic.ts";
@@ -63,6 +63,8 @@ const Config = z.strictObject({
     noneWeight: z.number().min(0).default(0.1),
   }).default({ steps: 300, batchSize: 32, lr: 3e-3, noneWeight: 0.1 })
     .describe("vision-tower pretraining of the token stem on per-token glyph labels (0 steps = skip)"),
+  freezeStem: z.boolean().default(false)
+    .describe("keep the pretrained token stem frozen in the MLLM stage (as LLaVA freezes CLIP)"),
   model: ModelConfigSchema.omit({ vocabSize: true }).partial().default({}).describe("architecture overrides"),
   checkpointEvery: z.int().positive().default(50).describe("steps between resumable state checkpoints"),
   out: z.string().default("data/base").describe("folder of the final checkpoint"),
@@ -183,6 +185,8 @@ await runMain(async () => {
     totalSteps: cfg.steps,
   });
   const end = cfg.stopAt > 0 ? Math.min(cfg.stopAt, cfg.steps) : cfg.steps;
+  const frozen = new Set(cfg.freezeStem ? stemParams(modelConfig) : []);
+  const trainable = cfg.freezeStem ? Object.keys(flat).filter((n) => !frozen.has(n)) : undefined;
   const bar = progress("pretrain", end - start);
   let next = start < end ? pretrainBatch(tokenizer, modelConfig, spec(start)) : undefined;
   try {
@@ -193,7 +197,7 @@ await runMain(async () => {
       // Prepare the next batch (sharp resizes run on libuv threads) while the workers compute this one.
       next = step + 1 < end ? pretrainBatch(tokenizer, modelConfig, spec(step + 1)) : undefined;
       t = performance.now();
-      const r = await pool.step(flat, batch.shards);
+      const r = await pool.step(flat, batch.shards, trainable);
       timing.compute += (performance.now() - t) / 1000;
       timing.workerBusy += Math.max(...r.seconds);
       t = performance.now();
