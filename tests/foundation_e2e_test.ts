@@ -77,6 +77,26 @@ Deno.test({
 });
 
 Deno.test({
+  name: "pretrain with freezeStem keeps the token stem exactly at its starting weights",
+  sanitizeResources: false,
+  async fn() {
+    const r = await run("pretrain.ts", pretrainArgs(tmp, "frozen", ["vision.steps=0", "freezeStem=true"]));
+    assert.equal(r.code, 0, r.stderr);
+    const { loadCheckpoint } = await import("../lib/model/checkpoint.ts");
+    const { initTensors } = await import("../lib/model/params.ts");
+    const { Rng } = await import("../lib/engine/rng.ts");
+    const { stemParams } = await import("../lib/model/vision_pretrain.ts");
+    const ck = await loadCheckpoint(join(tmp, "frozen"));
+    const init = initTensors(ck.config, new Rng(3).fork("init"));
+    for (const name of stemParams(ck.config)) {
+      assert.deepEqual(ck.tensors[name]!.data, init[name]!.data, name);
+    }
+    // …while the rest did train.
+    assert.notDeepEqual(ck.tensors["lm.layers.0.wq"]!.data, init["lm.layers.0.wq"]!.data);
+  },
+});
+
+Deno.test({
   name: "eval-base writes a valid result and the --json summary, byte-identical on a rerun except timing",
   sanitizeResources: false,
   async fn() {
