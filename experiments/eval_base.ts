@@ -20,8 +20,7 @@ import { round2, scoreMethod } from "../lib/eval/score.ts";
 import { cropResize, letterbox } from "../lib/image/resize.ts";
 import type { Box } from "../lib/image/types.ts";
 import { loadModel } from "../lib/model/checkpoint.ts";
-import { artifact } from "../lib/results/record.ts";
-import { makeResult } from "../lib/results/record.ts";
+import { artifact, makeResult, TESTBED_PROMPT } from "../lib/results/record.ts";
 import { writeResult } from "../lib/results/io.ts";
 import type { ResultRow } from "../lib/results/schema.ts";
 import { formatTable } from "../lib/report/table.ts";
@@ -129,7 +128,7 @@ await runMain(async () => {
     config: { ...cfg, scale: args.scale, seed: args.seed },
     seeds: [args.seed],
     backend,
-    prompt: { template: "sdrpn-chat-v1", metricVariant: "suite-native (vqa/anls/relaxed/choice/yesno)" },
+    prompt: { ...TESTBED_PROMPT },
     rows,
     artifacts,
     notes: [

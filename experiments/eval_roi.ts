@@ -26,7 +26,7 @@ import { loadModel } from "../lib/model/checkpoint.ts";
 import { gridOf } from "../lib/model/config.ts";
 import { formatTable } from "../lib/report/table.ts";
 import { writeResult } from "../lib/results/io.ts";
-import { artifact, fileHash, makeResult } from "../lib/results/record.ts";
+import { artifact, fileHash, makeResult, TESTBED_PROMPT } from "../lib/results/record.ts";
 import type { ResultRow } from "../lib/results/schema.ts";
 import { captureAll, GENERIC_PROMPT, relativeAttention } from "../lib/roi/attention.ts";
 import { fgBox } from "../lib/roi/labels.ts";
@@ -320,7 +320,7 @@ await runMain(async () => {
     config: { ...cfg, scale: args.scale, seed: args.seed },
     seeds: [args.seed],
     backend,
-    prompt: { template: "sdrpn-chat-v1", metricVariant: "suite-native (vqa/anls/relaxed/choice/yesno)" },
+    prompt: { ...TESTBED_PROMPT },
     rows,
     artifacts,
     notes: [

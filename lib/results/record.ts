@@ -56,3 +56,9 @@ export function makeResult(input: RecordInput): Result {
   if (input.notes) result.notes = input.notes;
   return result;
 }
+
+/** The prompt template and metric variant of every evaluation on the testbed (recorded in each result). */
+export const TESTBED_PROMPT = {
+  template: "sdrpn-chat-v1",
+  metricVariant: "suite-native (vqa/anls/relaxed/choice/yesno)",
+} as const;
