@@ -16,9 +16,9 @@ import { SUITES } from "../lib/data/suites.ts";
 import { initBackend } from "../lib/engine/backend.ts";
 import { hashSeed, Rng } from "../lib/engine/rng.ts";
 import { answerAll, type AnswerRequest } from "../lib/eval/answer.ts";
+import { randomBoxLike } from "../lib/eval/boxes.ts";
 import { round2, scoreMethod } from "../lib/eval/score.ts";
 import { cropResize, letterbox } from "../lib/image/resize.ts";
-import type { Box } from "../lib/image/types.ts";
 import { loadModel } from "../lib/model/checkpoint.ts";
 import { artifact, makeResult, TESTBED_PROMPT } from "../lib/results/record.ts";
 import { writeResult } from "../lib/results/io.ts";
@@ -89,7 +89,7 @@ await runMain(async () => {
       requests.random.push({
         question: sample.question,
         blocks: [{ pixels: global }, {
-          pixels: await cropResize(image, sameSizeWindow(rng, sample.box, image.width, image.height), S),
+          pixels: await cropResize(image, randomBoxLike(rng, sample.box, image.width, image.height), S),
         }],
       });
     }
@@ -168,15 +168,6 @@ await runMain(async () => {
   else console.log(table);
   console.error(`eval-base: wrote ${cfg.out} in ${result.timing.seconds} s`);
 });
-
-/** A window of the target box's size at a uniformly random position (the random-crop control). */
-function sameSizeWindow(rng: Rng, box: Box, width: number, height: number): Box {
-  const w = box[2] - box[0];
-  const h = box[3] - box[1];
-  const x = rng.range(0, width - w);
-  const y = rng.range(0, height - h);
-  return [x, y, x + w, y + h];
-}
 
 function fmt(x: number): string {
   return x.toFixed(1);

@@ -30,9 +30,8 @@ import { artifact, fileHash, makeResult, TESTBED_PROMPT } from "../lib/results/r
 import type { ResultRow } from "../lib/results/schema.ts";
 import { captureAll, GENERIC_PROMPT, relativeAttention } from "../lib/roi/attention.ts";
 import { fgBox } from "../lib/roi/labels.ts";
-import { ensureRpn, labelSummary } from "../lib/roi/pipeline.ts";
+import { ensureRpn, labelSummary, pipelineConfigFields } from "../lib/roi/pipeline.ts";
 import { LabelVariantSchema, pseudoLabels } from "../lib/roi/pseudo_labels.ts";
-import { TeacherConfigSchema } from "../lib/roi/teacher_cache.ts";
 import { RpnTrainConfigSchema } from "../lib/roi/train_rpn.ts";
 import { proposal, roiBlocks, stageOne } from "../lib/roi/two_stage.ts";
 import { vicropFromMap } from "../lib/roi/vicrop.ts";
@@ -61,7 +60,7 @@ const Config = z.strictObject({
   n: z.int().positive().default(200).describe("questions per evaluation suite"),
   dataSeed: z.int().nonnegative().default(0).describe("seed of the evaluation datasets"),
   batchSize: z.int().positive().default(32),
-  teacher: TeacherConfigSchema.default(TeacherConfigSchema.parse({})),
+  ...pipelineConfigFields,
   variant: LabelVariantSchema.default(LabelVariantSchema.parse({})),
   rpn: RpnTrainConfigSchema.default(RpnTrainConfigSchema.parse({})),
   maxAreaRatio: z.number().positive().default(0.39).describe("max component area as a share of N (225/576)"),
@@ -73,8 +72,6 @@ const Config = z.strictObject({
     sizes: z.array(z.int().positive()).default([2, 3, 4]),
     select: z.enum(["sum", "sharpness"]).default("sharpness"),
   }).default({ relative: false, sizes: [2, 3, 4], select: "sharpness" }),
-  checkpoint: z.string().default("data/base"),
-  cacheDir: z.string().default("data/cache"),
   dataDir: z.string().default("data/generated"),
   out: z.string().default("results/eval_roi.json"),
 });
@@ -115,7 +112,7 @@ await runMain(async () => {
   const log = (m: string) => console.error(`eval-roi: ${m}`);
 
   let t = performance.now();
-  const { rpn, path: rpnPath, teacherPath } = await ensureRpn(
+  const { rpn, path: rpnPath, teacherPath, teacherRecords } = await ensureRpn(
     model,
     ckptHash,
     cfg.teacher,
@@ -126,8 +123,7 @@ await runMain(async () => {
     log,
   );
   phases["pseudo-labels+rpn"] = secs(t);
-  const { readTeacherFile } = await import("../lib/roi/teacher_file.ts");
-  const teacher = (await readTeacherFile(teacherPath))!;
+  const teacher = { records: teacherRecords };
   const labelInfo = labelSummary(teacher.records, variant, model);
   // Pseudo-label quality on the teacher set (training data): fg box vs true box (analysis only).
   const shape = { grid, heads: model.config.heads, dim: model.config.dim };
@@ -276,7 +272,6 @@ await runMain(async () => {
       randIou.push(crop ? iou(randomBoxLike(rng, crop, it.image.width, it.image.height), truth) : 0);
       if (crop) rpnInside.push(coverage(truth, crop));
     });
-    const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
     const loc = { raw: r3(mean(rawIou)), rpn: r3(mean(rpnIou)), random: r3(mean(randIou)) };
     for (const [k, v] of Object.entries(loc)) {
       rows.push({ method: `iou-${k}`, suite, metric: "mean-iou", value: v, n: items.length });

@@ -12,14 +12,12 @@ import { initBackend } from "../lib/engine/backend.ts";
 import { loadModel } from "../lib/model/checkpoint.ts";
 import { gridOf } from "../lib/model/config.ts";
 import { fileHash } from "../lib/results/record.ts";
-import { labelSummary } from "../lib/roi/pipeline.ts";
+import { labelSummary, pipelineConfigFields } from "../lib/roi/pipeline.ts";
 import { DEFAULT_VARIANT, type LabelVariant, sinkMaskOf } from "../lib/roi/pseudo_labels.ts";
-import { ensureTeacher, TeacherConfigSchema } from "../lib/roi/teacher_cache.ts";
+import { ensureTeacher } from "../lib/roi/teacher_cache.ts";
 
 const Config = z.strictObject({
-  teacher: TeacherConfigSchema.default(TeacherConfigSchema.parse({})),
-  checkpoint: z.string().default("data/base"),
-  cacheDir: z.string().default("data/cache"),
+  ...pipelineConfigFields,
 });
 
 const cli = defineCli({

@@ -10,17 +10,14 @@ import { defineCli, runMain } from "../lib/cli/mod.ts";
 import { initBackend } from "../lib/engine/backend.ts";
 import { loadModel } from "../lib/model/checkpoint.ts";
 import { fileHash } from "../lib/results/record.ts";
-import { ensureRpn } from "../lib/roi/pipeline.ts";
+import { ensureRpn, pipelineConfigFields } from "../lib/roi/pipeline.ts";
 import { LabelVariantSchema } from "../lib/roi/pseudo_labels.ts";
-import { TeacherConfigSchema } from "../lib/roi/teacher_cache.ts";
 import { RpnTrainConfigSchema } from "../lib/roi/train_rpn.ts";
 
 const Config = z.strictObject({
-  teacher: TeacherConfigSchema.default(TeacherConfigSchema.parse({})),
+  ...pipelineConfigFields,
   variant: LabelVariantSchema.default(LabelVariantSchema.parse({})),
   rpn: RpnTrainConfigSchema.default(RpnTrainConfigSchema.parse({})),
-  checkpoint: z.string().default("data/base"),
-  cacheDir: z.string().default("data/cache"),
 });
 
 const cli = defineCli({

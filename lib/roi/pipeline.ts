@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { z } from "zod";
 import type { Mllm } from "../eval/answer.ts";
 import { letterbox } from "../image/resize.ts";
 import { gridOf } from "../model/config.ts";
@@ -12,10 +13,17 @@ import { backboneStates } from "./backbone.ts";
 import { labelStats } from "./labels.ts";
 import { type LabelVariant, pseudoLabels } from "./pseudo_labels.ts";
 import { rpnParamSources } from "./rpn.ts";
-import { ensureTeacher, type TeacherConfig, teacherSample } from "./teacher_cache.ts";
+import { ensureTeacher, type TeacherConfig, TeacherConfigSchema, teacherSample } from "./teacher_cache.ts";
 import type { TeacherRecord } from "./teacher.ts";
 import { type RpnExample, type RpnTrainConfig, trainRpn } from "./train_rpn.ts";
 import type { Rpn } from "./two_stage.ts";
+
+/** Config keys every SD-RPN script shares: the teacher pass, the base checkpoint and the artifact cache. */
+export const pipelineConfigFields = {
+  teacher: TeacherConfigSchema.default(TeacherConfigSchema.parse({})),
+  checkpoint: z.string().default("data/base").describe("checkpoint folder"),
+  cacheDir: z.string().default("data/cache").describe("folder of cached teacher files and RPN weights"),
+};
 
 export interface PipelineLog {
   (message: string): void;
@@ -63,7 +71,9 @@ export async function ensureRpn(
   seed: number,
   cacheDir: string,
   log: PipelineLog = () => {},
-): Promise<{ rpn: Rpn; path: string; teacherPath: string; losses: number[] | null }> {
+): Promise<
+  { rpn: Rpn; path: string; teacherPath: string; teacherRecords: TeacherRecord[]; losses: number[] | null }
+> {
   const hash = configHash({ checkpointHash, teacher: teacherCfg, variant, train: trainCfg, seed });
   const path = join(cacheDir, "rpn", `${hash}.safetensors`);
   const teacher = await ensureTeacher(model, checkpointHash, teacherCfg, cacheDir, (d, t) => {
@@ -100,6 +110,7 @@ export async function ensureRpn(
     rpn: { shape, params: { ...model.params, ...branch }, target: trainCfg.target },
     path,
     teacherPath: teacher.path,
+    teacherRecords: teacher.records,
     losses,
   };
 }
