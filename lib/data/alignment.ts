@@ -19,6 +19,7 @@ import {
   ALNUM,
   backgroundTone,
   type Detail,
+  DETAIL_SCALE,
   drawShapeWithDetail,
   minSizeFor,
   randomCode,
@@ -39,9 +40,10 @@ export function alignmentSample(index: number, seed: number): AlignmentSample {
   const rng = new Rng(hashSeed(seed, `alignment/${index}`));
   const colour = rng.pick(COLOUR_NAMES);
   const shape = rng.pick(SHAPES);
-  const scale = rng.chance(0.7) ? 1 : 2;
+  // The evaluation suites' detail scale (lib/data/suites/common.ts DETAIL_SCALE), a third of the time one up.
+  const scale = rng.chance(0.7) ? DETAIL_SCALE : DETAIL_SCALE + 1;
   const kind = rng.pick(["code", "mark", "yes", "no"] as const);
-  const code = randomCode(rng, scale === 1 ? rng.range(1, 2) : 1);
+  const code = randomCode(rng, scale === DETAIL_SCALE ? rng.range(1, 2) : 1);
   const mark = rng.pick(MARK_NAMES);
   const useMark = (kind === "yes" || kind === "no") ? rng.chance(0.5) : kind === "mark";
   const detail: Detail = useMark ? { kind: "mark", mark } : { kind: "code", text: code };

@@ -40,7 +40,7 @@ export interface SceneObject {
   detail: Detail;
   /** Where the detail is drawn, exclusive end. */
   detailBox: Box;
-  /** Glyph / mark scale of the detail (1 or 2). */
+  /** Glyph / mark scale of the detail (DETAIL_SCALE, or DETAIL_SCALE + 1 in training variants). */
   scale: number;
   /** Ink colour of the detail. */
   ink: Rgb;
@@ -67,6 +67,20 @@ export interface Drawn {
   /** Marks on small neutral distractor objects (not cues), if any. */
   distractorMarks?: MarkName[];
 }
+
+/**
+ * Font scale of every detail (codes, values, numbers, marks, mark pairs) and of the grey decoy text:
+ * 10×14-px glyphs on a 12-px pitch, 10×10-px marks.
+ *
+ * Why 2: the encoder sees its 64×64 input as an 8×8 grid of 8-px tokens, and a per-token vision stem
+ * can only tell the order of two characters apart if they fall in different tokens. In the oracle
+ * crop (the target box, ~40–72 px, resized to 64 px) a scale-2 glyph is 9–16 px wide, at least one
+ * token per character; a scale-1 glyph there was 5–7 px on a 6-px pitch, so two characters of a code
+ * often shared a token and the model never learned to read codes. In the global view (a 256-px
+ * canvas 4× down) a scale-2 glyph is ~2.5×3.5 px. See lib/data/legibility_test.ts for how legible
+ * that is, measured.
+ */
+export const DETAIL_SCALE = 2;
 
 export const DIGITS = "0123456789";
 export const LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -292,7 +306,10 @@ export function drawClutter(canvas: Canvas, rng: Rng, bg: Rgb, count: number, co
   }
 }
 
-/** Lines of random grey glyphs at scale 1, placed clear of `avoid`; returns their boxes. */
+/**
+ * Lines of 2–6 random grey glyphs at DETAIL_SCALE (as small as the dark answer text), placed clear of
+ * `avoid`; returns their boxes.
+ */
 export function drawDecoyText(
   canvas: Canvas,
   rng: Rng,
@@ -302,15 +319,15 @@ export function drawDecoyText(
 ): Box[] {
   const out: Box[] = [];
   for (let i = 0; i < count; i++) {
-    const text = randomCode(rng, rng.range(3, 8));
-    const w = textWidth(text, 1);
-    const h = textHeight(1);
+    const text = randomCode(rng, rng.range(2, 6));
+    const w = textWidth(text, DETAIL_SCALE);
+    const h = textHeight(DETAIL_SCALE);
     for (let t = 0; t < 30; t++) {
       const x = rng.range(2, canvas.width - w - 2);
       const y = rng.range(2, canvas.height - h - 2);
       const box: Box = [x, y, x + w, y + h];
       if ([...avoid, ...out].every((b) => !overlaps(box, b, 4))) {
-        canvas.drawText(text, x, y, 1, ink);
+        canvas.drawText(text, x, y, DETAIL_SCALE, ink);
         out.push(box);
         break;
       }

@@ -4,13 +4,16 @@
  * `ocr`, `chart` and `info`.
  *
  * The cue is a large coloured element (header band, border, swatch, bar, heading); the answer is a
- * short code in dark 5×7 glyphs, next to grey decoy glyphs that are just as small. Target boxes are
- * kept at most 72 px on a side: the oracle crop is resized to the 64-px encoder input without keeping
- * the aspect ratio, and nearest-template reading of a scale-1 glyph measured 100 % for 64-px crops,
- * 96 % for 72 px and only 86 % for 80 px.
+ * short code in dark glyphs at DETAIL_SCALE (10×14 px on a 12-px pitch), next to grey decoy glyphs
+ * that are just as small. Target boxes are kept at most 72 px on a side: the oracle crop is resized
+ * to the 64-px encoder input without keeping the aspect ratio, so a bigger box shrinks the glyphs
+ * again; at 72 px a DETAIL_SCALE glyph is still ~9 px wide in the crop (more than one 8-px encoder
+ * token per character) and nearest-template reading measured 100 % (see legibility_test.ts). A
+ * 3-character code is 34 px wide, so cards, rows, boxes and panels are 44–72 px wide.
  */
 import type { Rng } from "../../engine/rng.ts";
 import type { Box } from "../../image/types.ts";
+import { GLYPH_WIDTH } from "../font.ts";
 import {
   Canvas,
   COLOUR_NAMES,
@@ -26,6 +29,7 @@ import {
   DARK_INK,
   DECOY_INK,
   type Detail,
+  DETAIL_SCALE,
   distinctCodes,
   distinctNumbers,
   drawClutter,
@@ -82,7 +86,7 @@ function placeText(
   return undefined;
 }
 
-/** Up to `count` grey decoy lines inside `area`, shortened to fit, avoiding `avoid`. */
+/** Up to `count` grey decoy lines at DETAIL_SCALE inside `area`, shortened to fit, avoiding `avoid`. */
 function decoyLines(
   canvas: Canvas,
   rng: Rng,
@@ -92,10 +96,11 @@ function decoyLines(
   alphabet = ALNUM,
 ): void {
   const taken = [...avoid];
-  const maxChars = Math.floor((area[2] - area[0] + 1) / 6);
+  const pitch = (GLYPH_WIDTH + 1) * DETAIL_SCALE;
+  const maxChars = Math.floor((area[2] - area[0] + DETAIL_SCALE) / pitch);
   for (let i = 0; i < count && maxChars >= 1; i++) {
     const text = randomCode(rng, rng.range(1, Math.min(6, maxChars)), alphabet);
-    const box = placeText(canvas, rng, text, area, 1, DECOY_INK, taken);
+    const box = placeText(canvas, rng, text, area, DETAIL_SCALE, DECOY_INK, taken);
     if (box !== undefined) taken.push(box);
   }
 }
@@ -117,12 +122,14 @@ type CoverStyle = "band" | "border" | "strip";
 type CoverTemplate = "code" | "written" | "yesno" | "value";
 
 /**
- * `train-covers`: 2–5 cards (50–72 px, see the size budget above) with a coloured band / border / side
- * block (the cue) and a dark 1–3 character code among grey decoy glyphs. 25 % of images draw the code
- * at scale 2.
+ * `train-covers`: 2–5 cards (50–72 px, see the size budget above; strips 60–72 × 28–40) with a
+ * coloured band / border / side block (the cue) and a dark 1–3 character code among grey decoy
+ * glyphs. 25 % of images draw the code at DETAIL_SCALE + 1 (15×21-px glyphs, a 3-character code
+ * 51 px wide), so the global view sometimes suffices; their border / side block is thinned so the card
+ * still fits in 72 px.
  */
 export function trainCovers(rng: Rng): Drawn {
-  const scale = rng.chance(0.25) ? 2 : 1;
+  const scale = rng.chance(0.25) ? DETAIL_SCALE + 1 : DETAIL_SCALE;
   const style = rng.pick<CoverStyle>(["band", "border", "strip"]);
   const n = rng.range(2, 5);
   const colours = rng.sample(COLOUR_NAMES, n);
@@ -155,22 +162,25 @@ export function trainCovers(rng: Rng): Drawn {
   const canvas = new Canvas(256, 256, bg);
   drawClutter(canvas, rng, bg, rng.range(4, 16), 16);
   // Cue thickness per card first, so each card is sized to hold its code at the chosen scale.
-  const cueSize = colours.map(() =>
-    style === "band" ? rng.range(10, 16) : style === "border" ? rng.range(5, 8) : rng.range(16, 24)
-  );
-  const inset = (i: number): [number, number, number, number] => {
-    const c = cueSize[i]!;
-    // [left, top, right, bottom] distance from the card edge to the body.
-    return style === "band"
+  // [left, top, right, bottom] distance from the card edge to the body, for cue thickness c.
+  const insetFor = (c: number): [number, number, number, number] =>
+    style === "band"
       ? [4, c + 4, 4, 4]
       : style === "border"
-      ? [c + 3, c + 3, c + 3, c + 3]
-      : [c + 4, 4, 4, 4];
+      ? [c + 2, c + 2, c + 2, c + 2]
+      : [c + 3, 3, 3, 3];
+  const minSideFor = (c: number, code: string): [number, number] => {
+    const [l, t, r, b] = insetFor(c);
+    return [l + r + textWidth(code, scale) + 2, t + b + textHeight(scale) + 2];
   };
-  const minSides: [number, number][] = colours.map((_, i) => {
-    const [l, t, r, b] = inset(i);
-    return [l + r + textWidth(codes[i]!, scale) + 2, t + b + textHeight(scale) + 2];
+  const cueSize = colours.map((_, i) => {
+    let c = style === "band" ? rng.range(10, 16) : style === "border" ? rng.range(5, 8) : rng.range(12, 18);
+    // Thin the cue (never below 4 px) until the card fits the 72-px budget.
+    while (c > 4 && Math.max(...minSideFor(c, codes[i]!)) > 72) c--;
+    return c;
   });
+  const inset = (i: number) => insetFor(cueSize[i]!);
+  const minSides: [number, number][] = colours.map((_, i) => minSideFor(cueSize[i]!, codes[i]!));
   const sizes: [number, number][] = colours.map((_, i) => {
     const [w, h] = style === "strip"
       ? [rng.range(60, 72), rng.range(28, 40)]
@@ -243,8 +253,9 @@ export function trainCovers(rng: Rng): Drawn {
 }
 
 /**
- * `doc`: a portrait 256×320 form. Each of 4–6 rows is a large coloured swatch (the key) followed
- * closely by a small dark value; grey decoy text fills the rest of the row.
+ * `doc`: a portrait 256×320 form. Each of 4–6 rows is a coloured swatch (the key, 18–24 × 20–28 px)
+ * followed closely by a small dark value (up to 34 × 14 px); grey decoy text fills the rest of the
+ * row. The row's target box (swatch + value) is at most 68 × 36 px.
  */
 export function doc(rng: Rng): Drawn {
   const W = 256;
@@ -256,27 +267,28 @@ export function doc(rng: Rng): Drawn {
   const canvas = new Canvas(W, H, paper);
   drawClutter(canvas, rng, paper, rng.range(2, 6), 10);
   // Title and rule: grey glyphs the size of the values, so "the dark text" is the value, not "any text".
-  canvas.drawText(randomCode(rng, rng.range(4, 9)), rng.range(10, 60), 12, 1, DECOY_INK);
+  canvas.drawText(randomCode(rng, rng.range(4, 9)), rng.range(10, 60), 10, DETAIL_SCALE, DECOY_INK);
   canvas.fillRect(8, 28, W - 16, 1, shade(paper, -50));
   const top = 36;
   const rowH = Math.floor((H - top - 8) / n);
   const objects: SceneObject[] = colours.map((colour, i) => {
     const ry = top + i * rowH;
-    const sw = rng.range(24, 36);
-    const sh = rng.range(18, Math.min(26, rowH - 12));
+    const sw = rng.range(18, 24);
+    const sh = rng.range(20, Math.min(28, rowH - 12));
     const sx = rng.range(10, 24);
     const sy = ry + Math.floor((rowH - sh) / 2);
     canvas.fillRect(sx, sy, sw, sh, COLOURS[colour]);
     const value = values[i]!;
-    const vx = sx + sw + rng.range(4, 8);
-    const vy = sy + Math.floor((sh - 7) / 2) + rng.range(-3, 3);
-    canvas.drawText(value, vx, vy, 1, DARK_INK);
-    const detailBox: Box = [vx, vy, vx + textWidth(value, 1), vy + 7];
-    const box: Box = [sx - 2, Math.min(sy, vy) - 2, detailBox[2] + 2, Math.max(sy + sh, vy + 7) + 2];
+    const vh = textHeight(DETAIL_SCALE);
+    const vx = sx + sw + rng.range(3, 6);
+    const vy = sy + Math.floor((sh - vh) / 2) + rng.range(-3, 3);
+    canvas.drawText(value, vx, vy, DETAIL_SCALE, DARK_INK);
+    const detailBox: Box = [vx, vy, vx + textWidth(value, DETAIL_SCALE), vy + vh];
+    const box: Box = [sx - 2, Math.min(sy, vy) - 2, detailBox[2] + 2, Math.max(sy + sh, vy + vh) + 2];
     // Rest of the row: a grey "label" and a faint separator, as in a form.
     decoyLines(canvas, rng, [box[2] + 10, ry + 6, W - 8, ry + rowH - 6], rng.range(1, 2), []);
     canvas.fillRect(8, ry + rowH - 1, W - 16, 1, shade(paper, -25));
-    return codeObject(colour, box, value, detailBox, 1);
+    return codeObject(colour, box, value, detailBox, DETAIL_SCALE);
   });
   canvas.noise(rng, 4);
   const target = rng.int(n);
@@ -288,7 +300,10 @@ export function doc(rng: Rng): Drawn {
   return { qa, image: canvas.toImage(), objects, target };
 }
 
-/** `ocr`: 3–6 white boxes with thick coloured borders, each holding a 2–3 letter word. */
+/**
+ * `ocr`: 3–6 white boxes (44–64 × 30–44 px, grown to hold the word) with thick coloured borders, each
+ * holding a 2–3 letter word.
+ */
 export function ocr(rng: Rng): Drawn {
   const n = rng.range(3, 6);
   const colours = rng.sample(COLOUR_NAMES, n);
@@ -296,17 +311,27 @@ export function ocr(rng: Rng): Drawn {
   const bg = backgroundTone(rng);
   const canvas = new Canvas(256, 256, bg);
   drawClutter(canvas, rng, bg, rng.range(6, 14), 18);
-  const sizes: [number, number][] = colours.map(() => [rng.range(40, 64), rng.range(28, 44)]);
-  const boxes = placeRectsShrinking(rng, 256, 256, sizes, sizes.map(() => [40, 28]), { margin: 6, gap: 8 });
+  const borders = colours.map(() => rng.range(4, 7));
+  // The word plus 2 px of white and the border on every side.
+  const minSides: [number, number][] = colours.map((_, i) => [
+    textWidth(words[i]!, DETAIL_SCALE) + 2 * (borders[i]! + 2),
+    textHeight(DETAIL_SCALE) + 2 * (borders[i]! + 2),
+  ]);
+  const sizes: [number, number][] = colours.map((_, i) => [
+    Math.max(rng.range(44, 64), minSides[i]![0]),
+    Math.max(rng.range(30, 44), minSides[i]![1]),
+  ]);
+  const boxes = placeRectsShrinking(rng, 256, 256, sizes, minSides, { margin: 6, gap: 8 });
   const objects = colours.map((colour, i) => {
     const box = boxes[i]!;
     const [x0, y0, x1, y1] = box;
-    const t = rng.range(4, 7);
+    const t = borders[i]!;
     canvas.fillRect(x0, y0, x1 - x0, y1 - y0, [252, 252, 252]);
     canvas.strokeRect(x0, y0, x1 - x0, y1 - y0, t, COLOURS[colour]);
     const word = words[i]!;
-    const detailBox = mustPlace(canvas, rng, word, [x0 + t + 2, y0 + t + 2, x1 - t - 2, y1 - t - 2], 1);
-    return codeObject(colour, box, word, detailBox, 1);
+    const area: Box = [x0 + t + 2, y0 + t + 2, x1 - t - 2, y1 - t - 2];
+    const detailBox = mustPlace(canvas, rng, word, area, DETAIL_SCALE);
+    return codeObject(colour, box, word, detailBox, DETAIL_SCALE);
   });
   drawDecoyText(canvas, rng, rng.range(3, 8), boxes);
   canvas.noise(rng, 5);
@@ -319,9 +344,10 @@ export function ocr(rng: Rng): Drawn {
 }
 
 /**
- * `chart`: 4–6 coloured bars with a tiny value label (10–99) on top. Bar heights are random and
- * short (16–50 px), NOT proportional to the value, so the label is the only source of the answer and
- * the bar + label box stays small enough for a legible crop.
+ * `chart`: 4–6 coloured bars (24–32 px wide, at least the 22-px label) with a small value label
+ * (10–99, DETAIL_SCALE) on top. Bar heights are random and short (16–50 px), NOT proportional to the
+ * value, so the label is the only source of the answer and the bar + label box (at most 32 × 68 px)
+ * stays small enough for a legible crop.
  */
 export function chart(rng: Rng): Drawn {
   const n = rng.range(4, 6);
@@ -330,8 +356,14 @@ export function chart(rng: Rng): Drawn {
   const paper = rng.pick(PAPERS);
   const canvas = new Canvas(256, 256, paper);
   drawClutter(canvas, rng, paper, rng.range(2, 6), 10);
-  canvas.drawText(randomCode(rng, rng.range(4, 9)), rng.range(20, 80), rng.range(8, 40), 1, DECOY_INK);
-  const axisX = rng.range(20, 30);
+  canvas.drawText(
+    randomCode(rng, rng.range(4, 9)),
+    rng.range(20, 80),
+    rng.range(8, 28),
+    DETAIL_SCALE,
+    DECOY_INK,
+  );
+  const axisX = rng.range(28, 34);
   const base = rng.range(120, 236);
   const axis = shade(paper, -120);
   const axisTop = Math.max(50, base - 120);
@@ -340,21 +372,23 @@ export function chart(rng: Rng): Drawn {
   // Grey tick labels on the axis: numbers the size of the value labels that answer nothing.
   for (let y = base - 20; y > axisTop + 4; y -= rng.range(18, 28)) {
     canvas.fillRect(axisX - 3, y, 3, 1, axis);
-    canvas.drawText(String(rng.range(10, 99)), axisX - 15, y - 3, 1, DECOY_INK);
+    canvas.drawText(String(rng.range(10, 99)), axisX - 25, y - 7, DETAIL_SCALE, DECOY_INK);
   }
   const slot = Math.floor((256 - axisX - 14) / n);
   const objects = colours.map((colour, i) => {
-    const bw = rng.range(18, Math.min(28, slot - 6));
+    // slot ≥ 34 (6 bars, axis at 34), so bars are 24–28 px at the most crowded.
+    const bw = rng.range(24, Math.min(32, slot - 6));
     const bx = axisX + 6 + i * slot + rng.range(0, slot - bw - 4);
     const bh = rng.range(16, 50);
     canvas.fillRect(bx, base - bh, bw, bh, COLOURS[colour]);
     const value = values[i]!;
-    const lw = textWidth(value, 1);
+    const lw = textWidth(value, DETAIL_SCALE);
+    const lh = textHeight(DETAIL_SCALE);
     const lx = bx + Math.floor((bw - lw) / 2);
-    const ly = base - bh - 2 - 7;
-    canvas.drawText(value, lx, ly, 1, DARK_INK);
-    const detailBox: Box = [lx, ly, lx + lw, ly + 7];
-    return codeObject(colour, [bx, ly - 2, bx + bw, base], value, detailBox, 1);
+    const ly = base - bh - 2 - lh;
+    canvas.drawText(value, lx, ly, DETAIL_SCALE, DARK_INK);
+    const detailBox: Box = [lx, ly, lx + lw, ly + lh];
+    return codeObject(colour, [bx, ly - 2, bx + bw, base], value, detailBox, DETAIL_SCALE);
   });
   canvas.noise(rng, 4);
   const target = rng.int(n);
@@ -367,8 +401,8 @@ export function chart(rng: Rng): Drawn {
 }
 
 /**
- * `info`: a 2×2 or 2×3 grid of panels (52–64 px), each with a coloured heading band and a small
- * dark number among grey decoy lines; a grey title above.
+ * `info`: a 2×2, 2×3 or 3×2 grid of panels (52–64 px), each with a coloured heading band (12–18 px)
+ * and a small dark number (1–999, up to 34 × 14 px) among grey decoy lines; a grey title above.
  */
 export function info(rng: Rng): Drawn {
   const [rows, cols] = rng.pick([[2, 2], [2, 3], [3, 2]] as const);
@@ -385,7 +419,7 @@ export function info(rng: Rng): Drawn {
   const gh = rows * ph + (rows - 1) * gap;
   const ox = rng.range(8, 256 - 8 - gw);
   const oy = rng.range(24, 256 - 6 - gh);
-  canvas.drawText(randomCode(rng, rng.range(4, 10)), ox, oy - 14, 1, DECOY_INK);
+  canvas.drawText(randomCode(rng, rng.range(4, 10)), ox, oy - 18, DETAIL_SCALE, DECOY_INK);
   const objects = colours.map((colour, i) => {
     const x0 = ox + (i % cols) * (pw + gap);
     const y0 = oy + Math.floor(i / cols) * (ph + gap);
@@ -395,9 +429,9 @@ export function info(rng: Rng): Drawn {
     canvas.fillRect(x0, y0, pw, hh, COLOURS[colour]);
     const body: Box = [x0 + 4, y0 + hh + 4, x0 + pw - 4, y0 + ph - 4];
     const number = numbers[i]!;
-    const detailBox = mustPlace(canvas, rng, number, body, 1);
+    const detailBox = mustPlace(canvas, rng, number, body, DETAIL_SCALE);
     decoyLines(canvas, rng, body, rng.range(1, 3), [detailBox]);
-    return codeObject(colour, box, number, detailBox, 1);
+    return codeObject(colour, box, number, detailBox, DETAIL_SCALE);
   });
   canvas.noise(rng, 4);
   const target = rng.int(n);

@@ -4,7 +4,10 @@
  * `textvqa`, `vstar-attr`, `vstar-spatial`, `pope` and `hr`.
  *
  * The cue (colour, or colour + shape) is a 36–60 px blob that survives 4–8× downsampling; the detail
- * is a 5×7 glyph or 5×5 mark that does not.
+ * is drawn at DETAIL_SCALE (10×14-px glyphs, 10×10-px marks), so that the oracle crop of the object
+ * gives every character at least one encoder token. Objects grow to hold their detail (a triangle
+ * with a 3-character code needs 58 px; the DETAIL_SCALE + 1 training variant up to 64 px), so target
+ * boxes stay ≤ 72 px. Small neutral distractor objects (16–30 px) carry a DETAIL_SCALE mark too.
  */
 import type { Rng } from "../../engine/rng.ts";
 import type { Box } from "../../image/types.ts";
@@ -23,6 +26,7 @@ import {
   ALNUM,
   backgroundTone,
   type Detail,
+  DETAIL_SCALE,
   distinctCodes,
   drawClutter,
   drawDecoyText,
@@ -93,8 +97,8 @@ function renderScene(
   for (let i = 0; i < style.distractors; i++) {
     const detail: Detail = { kind: "mark", mark: rng.pick(MARK_NAMES) };
     distractorMarks.push(detail.mark);
-    const spec = { colour: rng.pick(NEUTRALS) as Rgb, shape: rng.pick(SHAPES), detail, scale: 1 };
-    specs.push({ ...spec, size: Math.max(minSizeFor(spec), rng.range(12, 20)) });
+    const spec = { colour: rng.pick(NEUTRALS) as Rgb, shape: rng.pick(SHAPES), detail, scale: DETAIL_SCALE };
+    specs.push({ ...spec, size: Math.max(minSizeFor(spec), rng.range(16, 24)) });
   }
   const mins = specs.map((s) => minSizeFor(s));
   const boxes = placeRectsShrinking(
@@ -157,11 +161,11 @@ type SceneTemplate = "code" | "mark" | "yesno" | "choice" | "number" | "spatial"
 
 /**
  * `train-scenes`: 3–7 shapes, mixed templates (code / mark / yes-no / choice / number / spatial),
- * 25 % of images with details at scale 2 so the global view sometimes suffices and the model learns
- * to look at the named object.
+ * 25 % of images with details at DETAIL_SCALE + 1 so the global view sometimes suffices and the
+ * model learns to look at the named object.
  */
 export function trainScenes(rng: Rng): Drawn {
-  const scale = rng.chance(0.25) ? 2 : 1;
+  const scale = rng.chance(0.25) ? DETAIL_SCALE + 1 : DETAIL_SCALE;
   const n = rng.range(3, 7);
   const cues = pickCues(rng, n, rng.chance(0.5));
   const template = weighted<SceneTemplate>(rng, {
@@ -299,7 +303,7 @@ export function textvqa(rng: Rng): Drawn {
   const { canvas, objects } = renderScene(rng, plans, {
     width: 256,
     height: 256,
-    scale: 1,
+    scale: DETAIL_SCALE,
     sizeRange: [36, 60],
     distractors: 0,
     clutter: rng.range(20, 35),
@@ -329,7 +333,7 @@ function attrScene(rng: Rng, suite: "vstar-attr" | "hr"): Drawn {
   const { canvas, objects, distractorMarks } = renderScene(rng, plans, {
     width: size,
     height: size,
-    scale: 1,
+    scale: DETAIL_SCALE,
     sizeRange: [36, 60],
     distractors: big ? rng.range(12, 20) : rng.range(6, 10),
     clutter: big ? rng.range(25, 40) : rng.range(8, 16),
@@ -372,7 +376,7 @@ export function vstarSpatial(rng: Rng): Drawn {
   const { canvas, objects, distractorMarks } = renderScene(rng, plans, {
     width: 256,
     height: 256,
-    scale: 1,
+    scale: DETAIL_SCALE,
     sizeRange: [36, 60],
     distractors: rng.range(0, 4),
     clutter: rng.range(8, 16),
@@ -413,7 +417,7 @@ export function pope(rng: Rng): Drawn {
   const { canvas, objects } = renderScene(rng, plans, {
     width: 256,
     height: 256,
-    scale: 1,
+    scale: DETAIL_SCALE,
     sizeRange: [36, 60],
     distractors: 0,
     clutter: rng.range(8, 16),
