@@ -9,6 +9,10 @@
  * same weights as an uninterrupted run. The final checkpoint goes to `out` (default data/base/, the
  * checkpoint every later command starts from).
  */
+import { DETAIL_SCALE } from "../lib/data/suites/common.ts";
+import { glyphSheetView } from "../lib/data/token_labels.ts";
+import { alignProjector } from "../lib/model/align_init.ts";
+import { patchify } from "../lib/model/sequence.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
@@ -32,7 +36,7 @@ import { configHash } from "../lib/results/hash.ts";
 const TRAIN_SUITES = SUITE_NAMES.filter((s) => SUITES[s].split === "train");
 
 const Config = z.strictObject({
-  steps: z.int().positive().default(850).describe("optimiser steps"),
+  steps: z.int().positive().default(1000).describe("optimiser steps"),
   batchSize: z.int().positive().default(32).describe("samples per step (split across workers)"),
   lr: z.number().positive().default(2e-3).describe("peak learning rate (AdamW)"),
   warmup: z.int().nonnegative().default(60).describe("linear warm-up steps"),
@@ -57,13 +61,19 @@ const Config = z.strictObject({
     "share of single-object alignment batches, decaying linearly",
   ),
   vision: z.strictObject({
-    steps: z.int().nonnegative().default(300),
+    steps: z.int().nonnegative().default(400),
     batchSize: z.int().positive().default(32),
     lr: z.number().positive().default(3e-3),
     noneWeight: z.number().min(0).default(0.1),
-  }).default({ steps: 300, batchSize: 32, lr: 3e-3, noneWeight: 0.1 })
+    views: z.enum(["sheet", "sparse"]).default("sheet")
+      .describe("dense glyph sheets (one detail in most tokens) or sparse views (2–5 details)"),
+    glyphWidth: z.tuple([z.number().positive(), z.number().positive()]).default([6, 16])
+      .describe("glyph width range in encoder pixels of the sheets (the span crops produce)"),
+  }).default({ steps: 400, batchSize: 32, lr: 3e-3, noneWeight: 0.1, views: "sheet", glyphWidth: [6, 16] })
     .describe("vision-tower pretraining of the token stem on per-token glyph labels (0 steps = skip)"),
-  freezeStem: z.boolean().default(false)
+  alignProjector: z.boolean().default(true)
+    .describe("after the vision stage, map detail tokens onto their answer-token embeddings (align_init.ts)"),
+  freezeStem: z.boolean().default(true)
     .describe("keep the pretrained token stem frozen in the MLLM stage (as LLaVA freezes CLIP)"),
   model: ModelConfigSchema.omit({ vocabSize: true }).partial().default({}).describe("architecture overrides"),
   checkpointEvery: z.int().positive().default(50).describe("steps between resumable state checkpoints"),
@@ -148,18 +158,71 @@ await runMain(async () => {
     // It trains `tensors` in place, i.e. the arrays the optimiser and the workers start from.
     await initBackend(args.backend);
     const t = performance.now();
-    const bar0 = progress("pretrain vision", cfg.vision.steps);
-    let ema = 0;
-    const r = await pretrainVision(modelConfig, tensors, {
-      ...cfg.vision,
-      seed: args.seed,
-      onStep: (_s, _l, a) => {
-        ema = 0.95 * ema + 0.05 * a;
-        bar0.tick(1, `detail-token accuracy ${(100 * ema).toFixed(1)}%`);
-      },
-    });
-    bar0.done();
-    visionAccuracy = round(r.accuracy);
+    const { views, glyphWidth, ...visionCfg } = cfg.vision;
+    // The vision stage depends only on its own config, the architecture, seed and backend: cached so that
+    // runs which change only the language-model stage start from the same tower.
+    const visionPath = join(
+      cfg.cacheDir,
+      "pretrain-vision",
+      `${
+        configHash({ vision: cfg.vision, modelConfig, seed: args.seed, backend: args.backend })
+      }.safetensors`,
+    );
+    let probe: Float32Array;
+    if (existsSync(visionPath)) {
+      const cached = await loadSafetensors(visionPath);
+      for (const name of stemParams(modelConfig)) tensors[name]!.data.set(cached.tensors[name]!.data);
+      probe = cached.tensors.probe!.data;
+      visionAccuracy = Number(cached.metadata.accuracy);
+      console.error(`pretrain: vision stage from ${visionPath} (last-batch accuracy ${visionAccuracy})`);
+    } else {
+      const bar0 = progress("pretrain vision", cfg.vision.steps);
+      let ema = 0;
+      const r = await pretrainVision(modelConfig, tensors, {
+        ...visionCfg,
+        ...(views === "sheet" ? { sheet: { glyphScale: DETAIL_SCALE, widthRange: glyphWidth } } : {}),
+        seed: args.seed,
+        onStep: (_s, _l, a) => {
+          ema = 0.95 * ema + 0.05 * a;
+          bar0.tick(1, `detail-token accuracy ${(100 * ema).toFixed(1)}%`);
+        },
+      });
+      bar0.done();
+      probe = r.probe;
+      visionAccuracy = round(r.accuracy);
+      const saved: TensorMap = Object.fromEntries(stemParams(modelConfig).map((n) => [n, tensors[n]!]));
+      saved.probe = { shape: [modelConfig.visionDim, r.probe.length / modelConfig.visionDim], data: r.probe };
+      await saveSafetensors(visionPath, saved, { accuracy: String(visionAccuracy) });
+    }
+    if (cfg.alignProjector) {
+      // Calibration views drawn apart from the training stream (their own seed label).
+      const calRng = new Rng(args.seed).fork("align-calibration");
+      const M = 16;
+      const views = await Promise.all(
+        Array.from({ length: M }, (_, i) =>
+          glyphSheetView(
+            calRng.fork(i),
+            modelConfig.imageSize,
+            modelConfig.patchSize,
+            DETAIL_SCALE,
+            glyphWidth,
+          )),
+      );
+      const per = modelConfig.patchWindow * modelConfig.patchWindow * 3;
+      const n = (modelConfig.imageSize / modelConfig.patchSize) ** 2;
+      const windows = new Float32Array(M * n * per);
+      views.forEach((v, b) =>
+        windows.set(
+          patchify(v.pixels, modelConfig.imageSize, modelConfig.patchSize, modelConfig.patchWindow),
+          b * n * per,
+        )
+      );
+      const a = alignProjector(modelConfig, tensors, probe, tokenizer, windows, M);
+      console.error(
+        `pretrain: projector aligned to answer embeddings (stem RMS ${a.featureRms.toFixed(3)}, ` +
+          `mean class margin ${a.meanMargin.toFixed(3)})`,
+      );
+    }
     console.error(
       `pretrain: vision stage ${
         ((performance.now() - t) / 1000).toFixed(0)

@@ -6,34 +6,23 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readResult } from "../lib/results/io.ts";
-
-const ROOT = new URL("..", import.meta.url).pathname;
+import { runScript } from "./script.ts";
 const TINY_MODEL = [
   "model.imageSize=16",
   "model.patchSize=4",
+  "model.patchWindow=4",
+  "model.stem=window",
   "model.visionDim=16",
   "model.visionLayers=1",
   "model.visionMlp=16",
-  "model.projectorHidden=16",
+  "model.projectorHidden=48", // ≥ one unit per detail class for the projector alignment
   "model.dim=16",
   "model.heads=2",
   "model.headDim=8",
   "model.mlp=16",
 ];
 
-async function run(
-  script: string,
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", join(ROOT, "experiments", script), ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+const run = runScript;
 
 function pretrainArgs(tmp: string, out: string, extra: string[] = []): string[] {
   const sets = [

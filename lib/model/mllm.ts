@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { bmm, embed, linear, rmsNorm } from "../engine/ops.ts";
+import { cnnFeatures } from "./cnn_stem.ts";
 import { gridOf, type ModelConfig } from "./config.ts";
 import type { Params } from "./params.ts";
 import type { SequenceBatch } from "./sequence.ts";
@@ -188,6 +189,8 @@ export function tokenStem(
     );
     const pooled = tf.max(tf.reshape(fmap, [M * N, P2, C]), 1); // [M·N, C]: max over the patch's pixels
     input = tf.concat([pooled, tf.tensor2d(colour, [M * N, 3])], 1) as tf.Tensor2D;
+  } else if (config.stem === "cnn") {
+    input = cnnFeatures(params, config, windows, M);
   } else {
     input = tf.tensor2d(windows, [M * N, windows.length / (M * N)]);
   }

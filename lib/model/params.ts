@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../engine/rng.ts";
 import { namedVariable } from "../engine/variables.ts";
+import { cnnShapes } from "./cnn_stem.ts";
 import { gridOf, type ModelConfig } from "./config.ts";
 
 /** All weights of the MLLM by name (names are the safetensors keys). */
@@ -17,6 +18,8 @@ export function paramShapes(config: ModelConfig): [string, number[]][] {
   const k = config.convKernel;
   const stemIn = config.stem === "conv"
     ? config.convChannels + 3
+    : config.stem === "cnn"
+    ? config.cnnChannels[2]! + 3
     : config.patchWindow * config.patchWindow * 3;
   const shapes: [string, number[]][] = [
     ...(config.stem === "conv"
@@ -25,6 +28,7 @@ export function paramShapes(config: ModelConfig): [string, number[]][] {
         number[],
       ][]
       : []),
+    ...(config.stem === "cnn" ? cnnShapes(config) : []),
     ["vit.stem.w", [stemIn, config.stemHidden]],
     ["vit.stem.b", [config.stemHidden]],
     ["vit.patch.w", [config.stemHidden, dv]],
@@ -89,7 +93,7 @@ export function initTensors(config: ModelConfig, rng: Rng): TensorMap {
     const isBias = leaf === "b" || leaf === "fc1b" || leaf === "fc2b";
     if (isNorm) {
       data.fill(1);
-    } else if (name === "vit.conv.w" || name === "vit.stem.w") {
+    } else if (name === "vit.conv.w" || name === "vit.stem.w" || /^vit\.cnn\d\.w$/.test(name)) {
       // He init for the stem layers that feed a ReLU on raw-pixel scale: at 0.02 they start almost silent.
       const std = Math.sqrt(2 / shape[0]!);
       for (let i = 0; i < size; i++) data[i] = rng.normal() * std;

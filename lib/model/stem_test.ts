@@ -53,6 +53,7 @@ Deno.test("tokenStem() maps windows to [M, N, visionDim] for both stems and is s
     imageSize: 16,
     patchSize: 4,
     patchWindow: 8,
+    stem: "conv",
     convKernel: 3,
   });
   const params = initParams(config, new Rng(2));

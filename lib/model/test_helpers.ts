@@ -10,6 +10,8 @@ export function tinyModel(): { config: ModelConfig; tokenizer: Tokenizer } {
   const config = ModelConfigSchema.parse({
     imageSize: 16,
     patchSize: 4,
+    patchWindow: 4,
+    stem: "window",
     visionDim: 16,
     visionLayers: 1,
     visionHeads: 2,

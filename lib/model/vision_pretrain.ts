@@ -1,9 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
-import { TOKEN_CLASSES, tokenLabelledView } from "../data/token_labels.ts";
+import { glyphSheetView, TOKEN_CLASSES, tokenLabelledView } from "../data/token_labels.ts";
 import { AdamW, cosineLr } from "../engine/adamw.ts";
 import { hashSeed, Rng } from "../engine/rng.ts";
 import { linear } from "../engine/ops.ts";
 import { gradsByName, namedVariable } from "../engine/variables.ts";
+import { cnnShapes } from "./cnn_stem.ts";
 import { gridOf, type ModelConfig } from "./config.ts";
 import type { TensorMap } from "./params.ts";
 import { tokenStem } from "./mllm.ts";
@@ -17,7 +18,9 @@ import { patchify } from "./sequence.ts";
  */
 export function stemParams(config: ModelConfig): string[] {
   const base = ["vit.stem.w", "vit.stem.b", "vit.patch.w", "vit.patch.b"];
-  return config.stem === "conv" ? ["vit.conv.w", "vit.conv.b", ...base] : base;
+  if (config.stem === "conv") return ["vit.conv.w", "vit.conv.b", ...base];
+  if (config.stem === "cnn") return [...cnnShapes(config).map(([name]) => name), ...base];
+  return base;
 }
 
 export interface VisionPretrainOptions {
@@ -27,6 +30,10 @@ export interface VisionPretrainOptions {
   seed: number;
   /** Loss weight of "none" tokens (most tokens), so the glyph classes are not drowned. */
   noneWeight: number;
+  /** Canvas side range of the labelled views (glyph scale = imageSize / side); default [40, 112]. */
+  sides?: readonly [number, number];
+  /** Draw dense glyph sheets (lib/data/token_labels.ts glyphSheetView) instead of sparse views. */
+  sheet?: { glyphScale: number; widthRange: readonly [number, number] };
   onStep?: (step: number, loss: number, accuracy: number) => void;
 }
 
@@ -35,7 +42,7 @@ export async function pretrainVision(
   config: ModelConfig,
   tensors: TensorMap,
   options: VisionPretrainOptions,
-): Promise<{ accuracy: number; losses: number[] }> {
+): Promise<{ accuracy: number; losses: number[]; probe: Float32Array }> {
   const { tokens: n } = gridOf(config);
   const K = TOKEN_CLASSES.length;
   const probeInit = new Rng(options.seed).fork("vision-probe");
@@ -59,7 +66,16 @@ export async function pretrainVision(
     const views = await Promise.all(
       Array.from(
         { length: options.batchSize },
-        (_, i) => tokenLabelledView(rng.fork(i), config.imageSize, config.patchSize),
+        (_, i) =>
+          options.sheet
+            ? glyphSheetView(
+              rng.fork(i),
+              config.imageSize,
+              config.patchSize,
+              options.sheet.glyphScale,
+              options.sheet.widthRange,
+            )
+            : tokenLabelledView(rng.fork(i), config.imageSize, config.patchSize, options.sides),
       ),
     );
     const x = new Float32Array(options.batchSize * n * per);
@@ -112,5 +128,5 @@ export async function pretrainVision(
     options.onStep?.(step, loss, accuracy);
   }
   tf.dispose(Object.values(vars));
-  return { accuracy, losses };
+  return { accuracy, losses, probe };
 }
