@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig } from "../model/config.ts";
 import { generate } from "../model/generate.ts";
 import type { Params } from "../model/params.ts";
+import { disposePrefix, type PrefixRow, stackPrefix } from "../model/prefix.ts";
 import { buildSequences, type VisualBlock } from "../model/sequence.ts";
 import type { Tokenizer } from "../model/tokenizer.ts";
 
@@ -16,6 +17,11 @@ export interface Mllm {
 export interface AnswerRequest {
   question: string;
   blocks: VisualBlock[];
+  /**
+   * Stage-1 state of this question's [system, image] prefix (SD-RPN two-stage inference): the prefill
+   * starts from it instead of recomputing it. Same answers; lib/model/prefix.ts.
+   */
+  prefix?: PrefixRow;
 }
 
 export interface AnswerOptions {
@@ -27,7 +33,7 @@ export interface AnswerOptions {
 
 /**
  * Greedy answers for many requests, batched. Requests are grouped by their number of visual blocks
- * (a batch shares one layout) and answers come back in request order.
+ * (a batch shares one layout) and by whether they carry a prefix state; answers come back in request order.
  */
 export async function answerAll(
   model: Mllm,
@@ -37,11 +43,12 @@ export async function answerAll(
   const batchSize = options.batchSize ?? 32;
   const maxNewTokens = options.maxNewTokens ?? 6;
   const answers: string[] = new Array(requests.length).fill("");
-  const groups = new Map<number, number[]>();
+  const groups = new Map<string, number[]>();
   requests.forEach((r, i) => {
-    const g = groups.get(r.blocks.length) ?? [];
+    const key = `${r.blocks.length}/${r.prefix ? r.prefix.depth : "-"}`;
+    const g = groups.get(key) ?? [];
     g.push(i);
-    groups.set(r.blocks.length, g);
+    groups.set(key, g);
   });
   const eos = model.tokenizer.special("<eos>");
   for (const indices of groups.values()) {
@@ -55,7 +62,13 @@ export async function answerAll(
           blocks: requests[i]!.blocks,
         })),
       );
-      const gen = await generate(model.params, model.config, seq, { maxNewTokens, eosId: eos });
+      const rows = chunk.map((i) => requests[i]!.prefix).filter((p) => p !== undefined);
+      const prefix = rows.length > 0 ? stackPrefix(model.config, rows) : undefined;
+      const gen = await generate(model.params, model.config, seq, {
+        maxNewTokens,
+        eosId: eos,
+        ...(prefix ? { prefix } : {}),
+      }).finally(() => prefix && disposePrefix(prefix));
       chunk.forEach((i, b) => (answers[i] = model.tokenizer.decode(gen.tokens[b]!)));
       options.onBatch?.(chunk.length);
     }

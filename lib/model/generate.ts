@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig } from "./config.ts";
 import { decodeStep, forward, type KvCache } from "./mllm.ts";
 import type { Params } from "./params.ts";
+import { forwardFromPrefix, type PrefixState } from "./prefix.ts";
 import type { SequenceBatch } from "./sequence.ts";
 
 export interface GenerateOptions {
@@ -9,6 +10,11 @@ export interface GenerateOptions {
   eosId: number;
   /** Decoder layers whose attention rows to keep for each fed-back answer token. */
   captureLayers?: number[];
+  /**
+   * Stage-1 state of the sequence's prefix (system + global image, lib/model/prefix.ts): the prefill then
+   * skips what it holds. Same tokens as without it; the caller keeps ownership.
+   */
+  prefix?: PrefixState;
 }
 
 export interface Generation {
@@ -43,7 +49,9 @@ export async function generate(
   let next: Int32Array;
   {
     const r = tidy(() => {
-      const out = forward(params, config, seq, { cache: true });
+      const out = options.prefix
+        ? forwardFromPrefix(params, config, seq, options.prefix, { cache: true })
+        : forward(params, config, seq, { cache: true });
       const last = tf.slice(out.logits!, [0, seq.promptEnd, 0], [B, 1, config.vocabSize]);
       return { argmax: tf.argMax(tf.reshape(last, [B, config.vocabSize]), 1), cache: out.cache! };
     });

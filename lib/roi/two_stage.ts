@@ -5,6 +5,7 @@ import type { RgbImage } from "../image/types.ts";
 import { gridOf } from "../model/config.ts";
 import { forward } from "../model/mllm.ts";
 import type { Params } from "../model/params.ts";
+import { capturePrefix, disposePrefix, type PrefixRow, prefixRows } from "../model/prefix.ts";
 import { buildSequences, type VisualBlock } from "../model/sequence.ts";
 import { proposeRoi, type RoiProposal } from "./propose.ts";
 import { rpnLogits, type RpnShape } from "./rpn.ts";
@@ -18,6 +19,23 @@ export interface Rpn {
   target: "labels" | "attention";
 }
 
+export interface StageOneOptions {
+  batchSize?: number;
+  /**
+   * Keep each question's [system, image] prefix state — the global image's visual tokens, layers 0..B−1's
+   * keys/values and the layer-B residual stream at those positions — so that stage 2 starts from it
+   * (issue 3 item 8, lib/model/prefix.ts). Default true; false = stage 2 recomputes it.
+   */
+  reusePrefix?: boolean;
+}
+
+export interface StageOneResult {
+  /** RoI logits [N] per question. */
+  logits: Float32Array[];
+  /** Per question: the prefix state for stage 2 (AnswerRequest.prefix); null without reusePrefix. */
+  prefixes: PrefixRow[] | null;
+}
+
 /**
  * Stage 1 of two-stage inference (spec §0.3): ONE partial prefill — the first B decoder layers over the
  * prompt — then the branch, giving RoI logits [N] per question. Batched.
@@ -26,10 +44,13 @@ export async function stageOne(
   model: Mllm,
   rpn: Rpn,
   items: { question: string; pixels: Float32Array }[],
-  batchSize = 32,
-): Promise<Float32Array[]> {
+  options: StageOneOptions = {},
+): Promise<StageOneResult> {
+  const batchSize = options.batchSize ?? 32;
+  const reuse = options.reusePrefix ?? true;
   const { tokens: n } = gridOf(model.config);
-  const out: Float32Array[] = [];
+  const logitsOut: Float32Array[] = [];
+  const prefixes: PrefixRow[] = [];
   for (let s = 0; s < items.length; s += batchSize) {
     const chunk = items.slice(s, s + batchSize);
     const seq = buildSequences(
@@ -37,23 +58,37 @@ export async function stageOne(
       model.config,
       chunk.map((it) => ({ question: model.tokenizer.encode(it.question), blocks: [{ pixels: it.pixels }] })),
     );
-    const logits = tf.tidy(() => {
-      const h = forward(model.params, model.config, seq, { upTo: rpn.shape.backbone, logits: false }).hidden;
-      return rpnLogits(rpn.params, model.config, rpn.shape, {
+    const r = tidy(() => {
+      const out = forward(model.params, model.config, seq, {
+        upTo: rpn.shape.backbone,
+        logits: false,
+        cache: reuse,
+      });
+      const logits = rpnLogits(rpn.params, model.config, rpn.shape, {
         batch: seq.batch,
         length: seq.length,
-        hidden: h,
+        hidden: out.hidden,
         valid: seq.valid,
         positions: seq.positions,
         imageStart: seq.visualStarts[0]!,
         promptEnd: seq.promptEnd,
       });
+      return { logits, prefix: reuse ? capturePrefix(model.config, seq, out) : null };
     });
-    const data = (await logits.data()) as Float32Array;
-    logits.dispose();
-    for (let b = 0; b < chunk.length; b++) out.push(data.slice(b * n, (b + 1) * n));
+    const data = (await r.logits.data()) as Float32Array;
+    r.logits.dispose();
+    for (let b = 0; b < chunk.length; b++) logitsOut.push(data.slice(b * n, (b + 1) * n));
+    if (r.prefix) {
+      prefixes.push(...await prefixRows(model.config, r.prefix));
+      disposePrefix(r.prefix);
+    }
   }
-  return out;
+  return { logits: logitsOut, prefixes: reuse ? prefixes : null };
+}
+
+/** tf.tidy that keeps the callback's return type (tensors anywhere in the result survive). */
+function tidy<T>(fn: () => T): T {
+  return tf.tidy(fn as () => tf.TensorContainer) as T;
 }
 
 /**

@@ -1,0 +1,131 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import type { Sample } from "../data/schema.ts";
+import { initBackend } from "../engine/backend.ts";
+import { Rng } from "../engine/rng.ts";
+import { answerAll, type Mllm } from "../eval/answer.ts";
+import { letterbox } from "../image/resize.ts";
+import type { RgbImage } from "../image/types.ts";
+import { gridOf } from "../model/config.ts";
+import { exportParams, importParams, initTensors } from "../model/params.ts";
+import { tinyModel } from "../model/test_helpers.ts";
+import { type EvalSuite, evaluateSuite, type MethodSpec } from "./evaluate.ts";
+import { initRpn } from "./rpn.ts";
+import { roiBlocks, type Rpn, stageOne } from "./two_stage.ts";
+import { proposeRoi } from "./propose.ts";
+
+await initBackend("wasm");
+const { config, tokenizer } = tinyModel();
+const { grid, tokens: N } = gridOf(config);
+const S = config.imageSize;
+
+/** Random weights scaled ×10 in the decoder, so that answers and RoI maps are not near-uniform. */
+const model: Mllm = (() => {
+  const t = initTensors(config, new Rng(21));
+  for (const [name, v] of Object.entries(t)) {
+    if (name.startsWith("lm.") && v.shape.length === 2 && name !== "lm.embed") {
+      for (let i = 0; i < v.data.length; i++) v.data[i]! *= 10;
+    }
+  }
+  return { config, tokenizer, params: importParams(config, t, "test") };
+})();
+const shape = { backbone: 3, branch: 2 };
+const rpn: Rpn = {
+  shape,
+  target: "labels",
+  params: {
+    ...model.params,
+    ...Object.fromEntries(
+      Object.entries(initRpn(config, shape, await exportParams(model.params))).map((
+        [k, v],
+      ) => [k, tf.variable(tf.tensor(v.data, v.shape), false)]),
+    ),
+  },
+};
+
+function randomImage(rng: Rng, width: number, height: number): RgbImage {
+  return { width, height, data: Uint8Array.from({ length: width * height * 3 }, () => rng.range(0, 256)) };
+}
+
+const questions = [
+  "what code is on the red circle ?",
+  "is there a K on the card ?",
+  "what value is on the blue card ?",
+  "what value ?",
+  "is there a K ?",
+];
+const rng = new Rng(9);
+const images = questions.map((_, i) => randomImage(rng, 40 + 8 * i, 48 - 4 * i));
+const pixels = await Promise.all(images.map(async (im) => (await letterbox(im, S)).pixels));
+const items = questions.map((question, i) => ({ question, pixels: pixels[i]! }));
+
+Deno.test("stageOne() gives the same RoI logits with and without keeping prefix states", async () => {
+  const kept = await stageOne(model, rpn, items, { batchSize: 2 });
+  const plain = await stageOne(model, rpn, items, { batchSize: 2, reusePrefix: false });
+  assert.deepEqual(kept.logits, plain.logits);
+  assert.equal(plain.prefixes, null);
+  assert.equal(kept.prefixes!.length, items.length);
+  assert.equal(kept.prefixes![0]!.depth, shape.backbone);
+});
+
+Deno.test("answerAll() with stage-1 prefix states gives the answers of a full stage 2", async () => {
+  const { prefixes } = await stageOne(model, rpn, items, { batchSize: 3 });
+  // One question per upscaling path (hand-made RoI logit maps on the 4×4 grid): none; one 2×2 block → box;
+  // that block plus two cells of the bottom row → two components → mask.
+  const block = [0, 1, grid, grid + 1];
+  const maps = [[], block, [...block, N - 2, N - 1]].map((on) =>
+    Float32Array.from({ length: N }, (_, j) => (on.includes(j) ? 9 : -9))
+  );
+  const requests = await Promise.all(items.map(async (it, i) => {
+    const roi = proposeRoi(maps[i % 3]!, grid, { threshold: 0.3, maxArea: N });
+    assert.equal(roi.path, ["none", "box", "mask"][i % 3]);
+    const { blocks } = await roiBlocks(images[i]!, roi, grid, S);
+    return { question: it.question, blocks: [{ pixels: it.pixels }, ...blocks] };
+  }));
+  assert.ok(requests.some((r) => r.blocks[1]?.keep !== undefined), "a masked RoI block is exercised");
+  const full = await answerAll(model, requests, { batchSize: 2, maxNewTokens: 5 });
+  const reused = await answerAll(
+    model,
+    requests.map((r, i) => ({ ...r, prefix: prefixes![i]! })),
+    { batchSize: 2, maxNewTokens: 5 },
+  );
+  assert.deepEqual(reused, full);
+  // Mixed: some requests with a prefix state, some without, in one call.
+  const mixed = await answerAll(
+    model,
+    requests.map((r, i) => (i % 2 ? { ...r, prefix: prefixes![i]! } : r)),
+    { batchSize: 2, maxNewTokens: 5 },
+  );
+  assert.deepEqual(mixed, full);
+});
+
+Deno.test("evaluateSuite() answers SD-RPN methods identically with and without prefix reuse", async () => {
+  const suite: EvalSuite = {
+    name: "doc",
+    family: "anls",
+    kind: "text",
+    jsonlPath: "x.jsonl",
+    items: items.map((it, i) => ({
+      sample: { question: it.question, box: [0, 0, 8, 8] } as unknown as Sample,
+      image: images[i]!,
+      pixels: it.pixels,
+    })),
+  };
+  const methods: MethodSpec[] = (["mask", "box"] as const).map((upscaling) => ({
+    kind: "sdrpn",
+    key: { method: `sdrpn_${upscaling}` },
+    rpn,
+    upscaling,
+    threshold: -0.5,
+    maxArea: N,
+  }));
+  const on = await evaluateSuite(model, suite, methods, { batchSize: 2, maxNewTokens: 4 });
+  const off = await evaluateSuite(model, suite, methods, {
+    batchSize: 2,
+    maxNewTokens: 4,
+    reusePrefix: false,
+  });
+  assert.deepEqual(on.map((r) => r.answers), off.map((r) => r.answers));
+  assert.deepEqual(on.map((r) => r.paths), off.map((r) => r.paths));
+  assert.ok(on[0]!.paths!.none < items.length, "some question gets an RoI");
+});
