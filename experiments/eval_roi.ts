@@ -12,67 +12,33 @@
  */
 import { z } from "zod";
 import { defineCli, progress, runMain } from "../lib/cli/mod.ts";
-import { loadEvalSuite } from "../lib/data/eval_set.ts";
-import { SUITE_NAMES, type SuiteName } from "../lib/data/schema.ts";
-import { SUITES } from "../lib/data/suites.ts";
 import { initBackend } from "../lib/engine/backend.ts";
 import { hashSeed, Rng } from "../lib/engine/rng.ts";
-import { answerAll, type AnswerRequest } from "../lib/eval/answer.ts";
-import { coverage, iou, randomBoxLike } from "../lib/eval/boxes.ts";
+import { coverage } from "../lib/eval/boxes.ts";
 import { scoreMethod } from "../lib/eval/score.ts";
-import { gridBoxToSource, letterbox, letterboxGeometry } from "../lib/image/resize.ts";
-
 import { loadModel } from "../lib/model/checkpoint.ts";
 import { gridOf } from "../lib/model/config.ts";
+import { throughputPhase } from "../lib/report/conventions.ts";
 import { formatTable } from "../lib/report/table.ts";
 import { writeResult } from "../lib/results/io.ts";
 import { artifact, fileHash, makeResult, TESTBED_PROMPT } from "../lib/results/record.ts";
 import type { ResultRow } from "../lib/results/schema.ts";
-import { captureAll, GENERIC_PROMPT, relativeAttention } from "../lib/roi/attention.ts";
-import { fgBox } from "../lib/roi/labels.ts";
-import { ensureRpn, labelSummary, pipelineConfigFields } from "../lib/roi/pipeline.ts";
-import { LabelVariantSchema, pseudoLabels } from "../lib/roi/pseudo_labels.ts";
-import { RpnTrainConfigSchema } from "../lib/roi/train_rpn.ts";
-import { proposal, roiBlocks, stageOne } from "../lib/roi/two_stage.ts";
-import { vicropFromMap } from "../lib/roi/vicrop.ts";
-
-const EVAL_SUITES = SUITE_NAMES.filter((s) => SUITES[s].split === "eval");
-
-/**
- * τ_conf per suite: the released per-benchmark defaults carried over by analogue (0.15 text-centric,
- * 0.10 DocVQA / V* / HR-Bench, 0.05 OCRBench; POPE is not in the released list → the text-centric 0.15).
- * Fixed a priori — never tuned on these suites.
- */
-const RELEASED_THRESHOLDS: Record<string, number> = {
-  doc: 0.10,
-  textvqa: 0.15,
-  ocr: 0.05,
-  chart: 0.15,
-  info: 0.15,
-  "vstar-attr": 0.10,
-  "vstar-spatial": 0.10,
-  pope: 0.15,
-  hr: 0.10,
-};
+import {
+  cropIou,
+  evaluateSuite,
+  loadSuites,
+  type MethodSpec,
+  randomCropIou,
+  warmUp,
+} from "../lib/roi/evaluate.ts";
+import { experimentConfigFields, VicropConfigSchema } from "../lib/roi/experiment.ts";
+import { ensureRpn, labelSummary, pseudoLabelIou } from "../lib/roi/pipeline.ts";
+import { RELEASED_THRESHOLDS } from "../lib/roi/thresholds.ts";
 
 const Config = z.strictObject({
-  suites: z.array(z.enum(EVAL_SUITES as [string, ...string[]])).min(1).default(EVAL_SUITES),
+  ...experimentConfigFields,
   n: z.int().positive().default(200).describe("questions per evaluation suite"),
-  dataSeed: z.int().nonnegative().default(0).describe("seed of the evaluation datasets"),
-  batchSize: z.int().positive().default(32),
-  ...pipelineConfigFields,
-  variant: LabelVariantSchema.default(LabelVariantSchema.parse({})),
-  rpn: RpnTrainConfigSchema.default(RpnTrainConfigSchema.parse({})),
-  maxAreaRatio: z.number().positive().default(0.39).describe("max component area as a share of N (225/576)"),
-  thresholdOverride: z.number().optional().describe(
-    "one τ_conf for every suite instead of the released ones",
-  ),
-  vicrop: z.strictObject({
-    relative: z.boolean().default(false),
-    sizes: z.array(z.int().positive()).default([2, 3, 4]),
-    select: z.enum(["sum", "sharpness"]).default("sharpness"),
-  }).default({ relative: false, sizes: [2, 3, 4], select: "sharpness" }),
-  dataDir: z.string().default("data/generated"),
+  vicrop: VicropConfigSchema.default(VicropConfigSchema.parse({})),
   out: z.string().default("results/eval_roi.json"),
 });
 
@@ -103,42 +69,32 @@ await runMain(async () => {
   const startedAt = new Date();
   const backend = await initBackend(args.backend);
   const model = await loadModel(cfg.checkpoint);
-  const { grid, tokens: N } = gridOf(model.config);
-  const S = model.config.imageSize;
+  const { grid } = gridOf(model.config);
   const ckptPath = `${cfg.checkpoint.replace(/\/$/, "")}/model.safetensors`;
   const ckptHash = await fileHash(ckptPath);
   const variant = cfg.variant;
   const phases: Record<string, number> = {};
   const log = (m: string) => console.error(`eval-roi: ${m}`);
 
-  let t = performance.now();
+  const t = performance.now();
   const { rpn, path: rpnPath, teacherPath, teacherRecords } = await ensureRpn(
     model,
-    ckptHash,
-    cfg.teacher,
-    variant,
-    cfg.rpn,
-    args.seed,
-    cfg.cacheDir,
-    log,
+    { checkpointHash: ckptHash, teacher: cfg.teacher, variant, train: cfg.rpn, seed: args.seed },
+    { cacheDir: cfg.cacheDir, backboneChunk: cfg.backboneChunk, log },
   );
   phases["pseudo-labels+rpn"] = secs(t);
-  const teacher = { records: teacherRecords };
-  const labelInfo = labelSummary(teacher.records, variant, model);
+  const labelInfo = labelSummary(teacherRecords, variant, model);
   // Pseudo-label quality on the teacher set (training data): fg box vs true box (analysis only).
-  const shape = { grid, heads: model.config.heads, dim: model.config.dim };
-  const pseudoIou: number[] = [];
-  for (const r of teacher.records) {
-    if (r.queries === 0) continue;
-    const { labels } = pseudoLabels(r, variant, shape);
-    const b = fgBox(labels, grid);
-    if (!b) continue;
-    const [w, h] = sizeOfSuite(r.suite);
-    const lb = letterboxGeometry(w, h, S);
-    pseudoIou.push(iou(gridBoxToSource(b, grid, S, lb, w, h), r.box));
-  }
+  const pseudoIou = pseudoLabelIou(teacherRecords, variant, model);
 
-  const maxArea = Math.floor(cfg.maxAreaRatio * N);
+  const maxArea = Math.floor(cfg.maxAreaRatio * grid * grid);
+  const threshold = cfg.thresholdOverride ?? RELEASED_THRESHOLDS;
+  const methods: MethodSpec[] = [
+    { kind: "baseline", key: { method: "baseline" } },
+    { kind: "vicrop", key: { method: "vicrop" }, layer: cfg.teacher.layer, ...cfg.vicrop },
+    { kind: "sdrpn", key: { method: "sdrpn_mask" }, rpn, upscaling: "mask", threshold, maxArea },
+    { kind: "sdrpn", key: { method: "sdrpn_box" }, rpn, upscaling: "box", threshold, maxArea },
+  ];
   const rows: ResultRow[] = [];
   const artifacts = [
     await artifact("checkpoint", ckptPath),
@@ -147,154 +103,77 @@ await runMain(async () => {
   ];
   const summary: Record<string, unknown>[] = [];
   const seconds: Record<Method, number> = { baseline: 0, vicrop: 0, sdrpn_box: 0, sdrpn_mask: 0 };
-  let questions = 0;
   const ciRng = new Rng(args.seed).fork("ci");
-  for (const suiteName of cfg.suites) {
-    const suite = suiteName as SuiteName;
-    const set = await loadEvalSuite(suite, cfg.n, cfg.dataSeed, cfg.dataDir);
-    artifacts.push(await artifact("dataset", set.jsonlPath));
-    const items = await Promise.all(set.items.map(async ({ sample, image }) => ({
-      sample,
-      image,
-      pixels: (await letterbox(image, S)).pixels,
-    })));
-    const bar = progress(`eval-roi ${suite}`, 4 * items.length);
-    const tick = (k: number) => bar.tick(k);
-    const answers: Record<Method, string[]> = { baseline: [], vicrop: [], sdrpn_box: [], sdrpn_mask: [] };
-    const opts = { batchSize: cfg.batchSize, onBatch: tick };
-
-    // Baseline.
-    t = performance.now();
-    answers.baseline = await answerAll(model, items.map((it) => req(it.sample.question, it.pixels)), opts);
-    seconds.baseline += secs(t);
-
-    // ViCrop-style: first pass with attention capture, window, second pass.
-    t = performance.now();
-    const first = await captureAll(
-      model,
-      items.map((it) => ({
-        question: model.tokenizer.encode(it.sample.question),
-        blocks: [{ pixels: it.pixels }],
-      })),
-      [{ layer: cfg.teacher.layer }],
-      { batchSize: cfg.batchSize },
-    );
-    const generic = cfg.vicrop.relative
-      ? await captureAll(
-        model,
-        items.map((it) => ({
-          question: model.tokenizer.encode(GENERIC_PROMPT),
-          blocks: [{ pixels: it.pixels }],
-        })),
-        [{ layer: cfg.teacher.layer }],
-        { batchSize: cfg.batchSize },
-      )
-      : null;
-    const choices = await Promise.all(items.map((it, i) => {
-      const plain = first[i]!.maps[0]!;
-      const g = generic?.[i]?.maps[0];
-      const map = plain && g ? relativeAttention(plain, g) : plain;
-      return vicropFromMap(map, it.image, grid, S, cfg.vicrop);
-    }));
-    answers.vicrop = await answerAll(
-      model,
-      items.map((it, i) => ({
-        question: it.sample.question,
-        blocks: choices[i]!.block ? [{ pixels: it.pixels }, choices[i]!.block!] : [{ pixels: it.pixels }],
-      })),
-      opts,
-    );
-    seconds.vicrop += secs(t);
-
-    // SD-RPN: stage 1 (partial prefill + branch) → proposal → crops → stage 2.
-    const tau = cfg.thresholdOverride ?? RELEASED_THRESHOLDS[suite]!;
-    t = performance.now();
-    const logits = await stageOne(
-      model,
-      rpn,
-      items.map((it) => ({ question: it.sample.question, pixels: it.pixels })),
-    );
-    const proposals = logits.map((l) => proposal(rpn, l, grid, tau, maxArea));
-    const stage1 = secs(t);
-    const maskRois = await Promise.all(items.map((it, i) => roiBlocks(it.image, proposals[i]!, grid, S)));
-    answers.sdrpn_mask = await answerAll(
-      model,
-      items.map((it, i) => ({
-        question: it.sample.question,
-        blocks: [{ pixels: it.pixels }, ...maskRois[i]!.blocks],
-      })),
-      opts,
-    );
-    seconds.sdrpn_mask += secs(t);
-    t = performance.now();
-    const boxRois = await Promise.all(
-      items.map((it, i) => roiBlocks(it.image, proposals[i]!, grid, S, { boxOnly: true })),
-    );
-    answers.sdrpn_box = await answerAll(
-      model,
-      items.map((it, i) => ({
-        question: it.sample.question,
-        blocks: [{ pixels: it.pixels }, ...boxRois[i]!.blocks],
-      })),
-      opts,
-    );
-    seconds.sdrpn_box += secs(t) + stage1;
-    bar.done();
-    questions += items.length;
+  const suites = await loadSuites(model, cfg.suites, {
+    n: cfg.n,
+    dataSeed: cfg.dataSeed,
+    dataDir: cfg.dataDir,
+  });
+  if (suites[0]) await warmUp(model, suites[0]);
+  for (const suite of suites) {
+    artifacts.push(await artifact("dataset", suite.jsonlPath));
+    const runs = await evaluateSuite(model, suite, methods, {
+      batchSize: cfg.batchSize,
+      progress: (name, total) => progress(`eval-roi ${name}`, total),
+    });
+    const run = (m: Method) => runs.find((r) => r.key.method === m)!;
+    const samples = suite.items.map((it) => it.sample);
 
     // Scores.
-    const metric = SUITES[suite].metric;
     const acc: Record<string, number> = {};
     for (const m of METHODS) {
+      seconds[m] += run(m).seconds;
       const r = scoreMethod(
         m,
-        suite,
-        metric,
-        answers[m],
-        items.map((it) => it.sample),
-        ciRng.fork(`${suite}/${m}`),
+        suite.name,
+        suite.family,
+        run(m).answers,
+        samples,
+        ciRng.fork(`${suite.name}/${m}`),
       );
       acc[m] = r.accuracy;
       rows.push(r.row);
     }
 
     // Localisation (analysis only): the crop each method chose vs the true box.
-    const rng = new Rng(hashSeed(args.seed, `roi-random/${suite}`));
-    const rawIou: number[] = [], rpnIou: number[] = [], randIou: number[] = [], rpnInside: number[] = [];
-    const paths = { none: 0, box: 0, mask: 0 };
-    items.forEach((it, i) => {
-      const truth = it.sample.box;
-      rawIou.push(choices[i]!.sourceBox ? iou(choices[i]!.sourceBox!, truth) : 0);
-      const p = proposals[i]!;
-      paths[p.path]++;
-      const crop = maskRois[i]!.crops[0]?.sourceBox;
-      rpnIou.push(crop ? iou(crop, truth) : 0);
-      randIou.push(crop ? iou(randomBoxLike(rng, crop, it.image.width, it.image.height), truth) : 0);
-      if (crop) rpnInside.push(coverage(truth, crop));
-    });
-    const loc = { raw: r3(mean(rawIou)), rpn: r3(mean(rpnIou)), random: r3(mean(randIou)) };
+    const mask = run("sdrpn_mask");
+    const rng = new Rng(hashSeed(args.seed, `roi-random/${suite.name}`));
+    const loc = {
+      raw: r3(mean(cropIou(run("vicrop"), suite))),
+      rpn: r3(mean(cropIou(mask, suite))),
+      random: r3(mean(randomCropIou(mask, suite, rng))),
+    };
     for (const [k, v] of Object.entries(loc)) {
-      rows.push({ method: `iou-${k}`, suite, metric: "mean-iou", value: v, n: items.length });
+      rows.push({
+        method: `iou-${k}`,
+        suite: suite.name,
+        metric: "mean-iou",
+        value: v,
+        n: suite.items.length,
+      });
     }
+    const paths = mask.paths!;
+    const n = suite.items.length;
     rows.push({
       method: "sdrpn",
-      suite,
+      suite: suite.name,
       metric: "path-share",
-      value: r3(1 - paths.none / items.length),
-      n: items.length,
+      value: r3(1 - paths.none / n),
+      n,
       extra: paths,
     });
+    const covered = mask.crops.flatMap((c, i) => (c ? [coverage(samples[i]!.box, c)] : []));
     rows.push({
       method: "sdrpn",
-      suite,
+      suite: suite.name,
       metric: "target-covered-by-crop",
-      value: r3(mean(rpnInside)),
-      n: rpnInside.length,
+      value: r3(mean(covered)),
+      n: covered.length,
     });
     summary.push({
-      suite,
-      kind: SUITES[suite].kind,
-      n: items.length,
+      suite: suite.name,
+      kind: suite.kind,
+      n,
       baseline: acc.baseline,
       vicrop: acc.vicrop,
       sdrpn_box: acc.sdrpn_box,
@@ -328,7 +207,7 @@ await runMain(async () => {
     startedAt,
     phases: {
       ...phases,
-      ...Object.fromEntries(Object.entries(throughput).map(([k, v]) => [`throughput-${k}`, v])),
+      ...Object.fromEntries(Object.entries(throughput).map(([k, v]) => [throughputPhase(k), v])),
     },
   });
   await writeResult(cfg.out, result);
@@ -350,15 +229,6 @@ await runMain(async () => {
   }
   log(`wrote ${cfg.out}`);
 });
-
-function req(question: string, pixels: Float32Array): AnswerRequest {
-  return { question, blocks: [{ pixels }] };
-}
-
-function sizeOfSuite(suite: string): [number, number] {
-  const s = SUITES[suite as SuiteName];
-  return [s.width, s.height];
-}
 
 function secs(t: number): number {
   return (performance.now() - t) / 1000;

@@ -1,7 +1,8 @@
 /**
  * Train the SD-RPN branch on the teacher's pseudo-labels (spec §4) and save its weights as safetensors
  * under <cacheDir>/rpn/<hash>.safetensors (reused when present: rerunning is free). Only branch
- * parameters train; the frozen backbone's layer-B states are computed once per run.
+ * parameters train; the frozen backbone's layer-B states come from <cacheDir>/backbone/ (computed once per
+ * checkpoint, teacher questions and B, shared by every RPN on that B).
  *
  *   deno task train-rpn [--scale quick|default|full] [--seed N] [--set rpn.backbone=4] [--json]
  */
@@ -41,13 +42,12 @@ await runMain(async () => {
   const t0 = performance.now();
   const r = await ensureRpn(
     model,
-    ckptHash,
-    cfg.teacher,
-    cfg.variant,
-    cfg.rpn,
-    args.seed,
-    cfg.cacheDir,
-    (m) => console.error(`train-rpn: ${m}`),
+    { checkpointHash: ckptHash, teacher: cfg.teacher, variant: cfg.variant, train: cfg.rpn, seed: args.seed },
+    {
+      cacheDir: cfg.cacheDir,
+      backboneChunk: cfg.backboneChunk,
+      log: (m) => console.error(`train-rpn: ${m}`),
+    },
   );
   const out = {
     weights: r.path,

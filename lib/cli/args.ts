@@ -43,6 +43,11 @@ export interface CliSpec<S extends z.ZodObject> {
   scales: Record<Scale, DeepPartial<z.infer<S>>>;
   /** Extra boolean flags: name (without dashes) → description. */
   flags?: Record<string, string>;
+  /**
+   * How many seeds a scale runs when `--seeds` is not given: `--seed` (default 0) and the next ones, e.g.
+   * `{ default: 3 }` → seeds 0, 1, 2. Scales not listed run one seed.
+   */
+  seedCount?: Partial<Record<Scale, number>>;
 }
 
 /** Parsed command line. */
@@ -52,7 +57,7 @@ export interface CliArgs<T> {
   scale: Scale;
   /** `--seed`, else the first of `--seeds`, else 0. */
   seed: number;
-  /** `--seeds`, else `[seed]`. */
+  /** `--seeds`, else `seedCount[scale]` consecutive seeds from `seed` (default one: `[seed]`). */
   seeds: number[];
   backend: BackendName;
   /** `--json`: print the result JSON to stdout (progress and logs go to stderr). */
@@ -86,6 +91,11 @@ export function defineCli<S extends z.ZodObject>(spec: CliSpec<S>): Cli<z.infer<
   for (const flag of extraFlags) {
     if (BUILTIN_FLAGS.has(flag)) throw new Error(`Flag "--${flag}" is built in and cannot be redefined`);
   }
+  for (const [scale, count] of Object.entries(spec.seedCount ?? {})) {
+    if (!Number.isInteger(count) || count < 1) {
+      throw new Error(`Invalid seed count "${count}" for scale "${scale}": expected a positive integer`);
+    }
+  }
   for (const scale of SCALE_NAMES) {
     try {
       checkPresetKeys(spec.schema, spec.scales[scale], []);
@@ -117,6 +127,12 @@ export function defineCli<S extends z.ZodObject>(spec: CliSpec<S>): Cli<z.infer<
     const seedFlag = values.seed === undefined ? undefined : parseSeed("--seed", values.seed as string);
     const seeds = values.seeds === undefined ? undefined : parseSeeds(values.seeds as string);
     const seed = seedFlag ?? seeds?.[0] ?? 0;
+    const count = spec.seedCount?.[scale] ?? 1;
+    if (seeds === undefined && seed + count - 1 > MAX_SEED) {
+      throw new Error(
+        `Invalid value for --seed "${seed}": the ${count} seeds of this scale pass ${MAX_SEED}`,
+      );
+    }
     const sets = (values.set ?? []) as string[];
     const flags: Record<string, boolean> = {};
     for (const flag of extraFlags) flags[flag] = values[flag] === true;
@@ -124,7 +140,7 @@ export function defineCli<S extends z.ZodObject>(spec: CliSpec<S>): Cli<z.infer<
       config: resolveConfig(spec.schema, spec.scales[scale], sets),
       scale,
       seed,
-      seeds: seeds ?? [seed],
+      seeds: seeds ?? Array.from({ length: count }, (_, i) => seed + i),
       backend,
       json: values.json === true,
       help: values.help === true,
@@ -354,7 +370,7 @@ function formatUsage<S extends z.ZodObject>(spec: CliSpec<S>): string {
     ["-h, --help", "Show this help and exit"],
     ["--scale <name>", `Size preset: ${SCALE_NAMES.join(", ")} (default: default)`],
     ["--seed <n>", "Seed of the run (default: 0)"],
-    ["--seeds <list>", "Comma-separated seeds, e.g. 0,1,2 (default: the --seed value)"],
+    ["--seeds <list>", `Comma-separated seeds, e.g. 0,1,2 (default: ${seedsDefaultText(spec.seedCount)})`],
     ["--backend <name>", `tfjs backend: ${BACKEND_NAMES.join(", ")} (default: auto)`],
     ["--json", "Print the result JSON to stdout"],
     ["--set <key=value>", "Override a config key (repeatable; value parsed as JSON when it parses)"],
@@ -400,6 +416,13 @@ function formatUsage<S extends z.ZodObject>(spec: CliSpec<S>): string {
   ];
   if (keyRows.length === 0) lines.push("  (none)");
   return lines.join("\n");
+}
+
+function seedsDefaultText(counts: Partial<Record<Scale, number>> | undefined): string {
+  const listed = SCALE_NAMES.filter((scale) => (counts?.[scale] ?? 1) > 1);
+  if (listed.length === 0) return "the --seed value";
+  const parts = SCALE_NAMES.map((scale) => `${scale}: ${counts?.[scale] ?? 1}`);
+  return `this many seeds from --seed, ${parts.join(", ")}`;
 }
 
 function valueAt(root: unknown, path: readonly string[]): unknown {

@@ -293,3 +293,37 @@ await runMain(() => { throw new Error('Invalid value for config key "lr": too bi
   assert.equal(new TextDecoder().decode(out.stdout), "");
   assert.equal(new TextDecoder().decode(out.stderr), 'error: Invalid value for config key "lr": too big\n');
 });
+
+Deno.test("parse() runs seedCount consecutive seeds from --seed when --seeds is absent", () => {
+  const counted = () =>
+    defineCli({
+      name: "x",
+      description: "d",
+      schema,
+      scales: { quick: {}, default: {}, full: {} },
+      seedCount: { default: 3, full: 5 },
+    });
+  assert.deepEqual(counted().parse([]).seeds, [0, 1, 2]);
+  assert.deepEqual(counted().parse(["--seed", "10"]).seeds, [10, 11, 12]);
+  assert.deepEqual(counted().parse(["--scale", "quick", "--seed", "4"]).seeds, [4]);
+  assert.deepEqual(counted().parse(["--scale", "full"]).seeds, [0, 1, 2, 3, 4]);
+  assert.deepEqual(counted().parse(["--seeds", "7"]).seeds, [7], "--seeds wins");
+  assert.throws(() => counted().parse(["--seed", "4294967294"]), {
+    message: 'Invalid value for --seed "4294967294": the 3 seeds of this scale pass 4294967295',
+  });
+  assert.match(
+    counted().usage(),
+    /--seeds <list> +Comma-separated seeds, e\.g\. 0,1,2 \(default: this many seeds from --seed, quick: 1, default: 3, full: 5\)/,
+  );
+  assert.throws(
+    () =>
+      defineCli({
+        name: "x",
+        description: "d",
+        schema,
+        scales: { quick: {}, default: {}, full: {} },
+        seedCount: { quick: 0 },
+      }),
+    { message: 'Invalid seed count "0" for scale "quick": expected a positive integer' },
+  );
+});

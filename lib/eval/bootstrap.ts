@@ -54,10 +54,7 @@ function mean(values: readonly number[]): number {
 export function bootstrapCi(values: readonly number[], options: BootstrapOptions): BootstrapCi {
   const { iterations = 1000, alpha = 0.05, rng } = options;
   if (values.length === 0) throw new RangeError("bootstrapCi() needs at least one value");
-  if (!Number.isInteger(iterations) || iterations < 1) {
-    throw new RangeError(`Bootstrap iterations must be a positive integer, got "${iterations}"`);
-  }
-  if (!(alpha > 0 && alpha < 1)) throw new RangeError(`Bootstrap alpha must be in (0, 1), got "${alpha}"`);
+  checkOptions(iterations, alpha);
   for (const v of values) {
     if (!Number.isFinite(v)) throw new RangeError(`bootstrapCi() needs finite values, got "${v}"`);
   }
@@ -91,4 +88,76 @@ export function pairedBootstrap(
     );
   }
   return bootstrapCi(a.map((x, i) => x - b[i]!), options);
+}
+
+function checkOptions(iterations: number, alpha: number): void {
+  if (!Number.isInteger(iterations) || iterations < 1) {
+    throw new RangeError(`Bootstrap iterations must be a positive integer, got "${iterations}"`);
+  }
+  if (!(alpha > 0 && alpha < 1)) throw new RangeError(`Bootstrap alpha must be in (0, 1), got "${alpha}"`);
+}
+
+/**
+ * Percentile bootstrap CI of any statistic of n questions (e.g. POPE's F1, which is not a mean of
+ * per-question scores): `statistic` receives n question indices drawn with replacement, `iterations`
+ * times; `mean` is the statistic of the questions as they are (indices 0..n−1).
+ */
+export function bootstrapStatistic(
+  n: number,
+  statistic: (indices: Int32Array) => number,
+  options: BootstrapOptions,
+): BootstrapCi {
+  const { iterations = 1000, alpha = 0.05, rng } = options;
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`bootstrapStatistic() needs n ≥ 1, got "${n}"`);
+  checkOptions(iterations, alpha);
+  const values = new Float64Array(iterations);
+  const indices = new Int32Array(n);
+  for (let b = 0; b < iterations; b++) {
+    for (let i = 0; i < n; i++) indices[i] = rng.int(n);
+    values[b] = statistic(indices);
+  }
+  const sorted = Array.from(values.sort());
+  return {
+    mean: statistic(Int32Array.from({ length: n }, (_, i) => i)),
+    lo: quantileSorted(sorted, alpha / 2),
+    hi: quantileSorted(sorted, 1 - alpha / 2),
+  };
+}
+
+/**
+ * Bootstrap CI of the mean of group means — a benchmark average over suites, each suite weighing the same
+ * whatever its size (the paper's "Ave" column). Each resample redraws every group within itself, so the
+ * suites keep their sizes. With one group this is exactly {@link bootstrapCi} (same draws).
+ */
+export function stratifiedBootstrap(
+  groups: readonly (readonly number[])[],
+  options: BootstrapOptions,
+): BootstrapCi {
+  const { iterations = 1000, alpha = 0.05, rng } = options;
+  if (groups.length === 0) throw new RangeError("stratifiedBootstrap() needs at least one group");
+  groups.forEach((g, k) => {
+    if (g.length === 0) {
+      throw new RangeError(`stratifiedBootstrap() needs non-empty groups, group ${k} is empty`);
+    }
+    for (const v of g) {
+      if (!Number.isFinite(v)) throw new RangeError(`stratifiedBootstrap() needs finite values, got "${v}"`);
+    }
+  });
+  checkOptions(iterations, alpha);
+  const means = new Float64Array(iterations);
+  for (let b = 0; b < iterations; b++) {
+    let total = 0;
+    for (const g of groups) {
+      let sum = 0;
+      for (let i = 0; i < g.length; i++) sum += g[rng.int(g.length)]!;
+      total += sum / g.length;
+    }
+    means[b] = total / groups.length;
+  }
+  const sorted = Array.from(means.sort());
+  return {
+    mean: groups.reduce((a, g) => a + mean(g), 0) / groups.length,
+    lo: quantileSorted(sorted, alpha / 2),
+    hi: quantileSorted(sorted, 1 - alpha / 2),
+  };
 }

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { Rng } from "../engine/rng.ts";
-import { bootstrapCi, pairedBootstrap, quantileSorted } from "./bootstrap.ts";
+import {
+  bootstrapCi,
+  bootstrapStatistic,
+  pairedBootstrap,
+  quantileSorted,
+  stratifiedBootstrap,
+} from "./bootstrap.ts";
 
 Deno.test("quantileSorted() interpolates like numpy.percentile", () => {
   // numpy.percentile([1, 2, 3, 4], [0, 25, 50, 100]) → [1, 1.75, 2.5, 4]
@@ -95,5 +101,58 @@ Deno.test("pairedBootstrap() equals bootstrapCi() of the differences for the sam
 Deno.test("pairedBootstrap() rejects arrays of different length", () => {
   assert.throws(() => pairedBootstrap([1, 2, 3], [1, 2, 3, 4], { rng: new Rng(0) }), {
     message: 'pairedBootstrap() needs arrays of equal length, got "3" and "4"',
+  });
+});
+
+Deno.test("bootstrapStatistic() of the mean draws exactly like bootstrapCi()", () => {
+  const values = [0.1, 0.9, 0.4, 0.4, 0.7, 0.2, 1, 0];
+  const mean = (idx: Int32Array) => idx.reduce((a, i) => a + values[i]!, 0) / idx.length;
+  const viaStatistic = bootstrapStatistic(values.length, mean, { iterations: 300, rng: new Rng(5) });
+  const viaMean = bootstrapCi(values, { iterations: 300, rng: new Rng(5) });
+  assert.ok(Math.abs(viaStatistic.mean - viaMean.mean) < 1e-12);
+  assert.equal(viaStatistic.lo, viaMean.lo);
+  assert.equal(viaStatistic.hi, viaMean.hi);
+});
+
+Deno.test("bootstrapStatistic() reports the statistic of the unresampled questions as its mean", () => {
+  // max over [3, 1, 2] is 3; every resample's max is in {1, 2, 3}.
+  const values = [3, 1, 2];
+  const ci = bootstrapStatistic(3, (idx) => Math.max(...Array.from(idx, (i) => values[i]!)), {
+    iterations: 500,
+    rng: new Rng(1),
+  });
+  assert.equal(ci.mean, 3);
+  assert.ok(ci.lo >= 1 && ci.hi === 3);
+  assert.throws(() => bootstrapStatistic(0, () => 0, { rng: new Rng(1) }), {
+    message: 'bootstrapStatistic() needs n ≥ 1, got "0"',
+  });
+});
+
+Deno.test("stratifiedBootstrap() averages group means, not pooled values", () => {
+  // Groups [0, 0, 0, 100] and [50]: means 25 and 50 → 37.5 (pooled would be 30).
+  const ci = stratifiedBootstrap([[0, 0, 0, 100], [50]], { iterations: 200, rng: new Rng(2) });
+  assert.equal(ci.mean, 37.5);
+  // Constant groups give a zero-width interval at the mean of means.
+  assert.deepEqual(stratifiedBootstrap([[1, 1], [3, 3, 3]], { rng: new Rng(3) }), { mean: 2, lo: 2, hi: 2 });
+});
+
+Deno.test("stratifiedBootstrap() of one group is bootstrapCi() with the same draws", () => {
+  const values = [0, 10, 20, 5, 5];
+  assert.deepEqual(
+    stratifiedBootstrap([values], { iterations: 250, rng: new Rng(9) }),
+    bootstrapCi(values, { iterations: 250, rng: new Rng(9) }),
+  );
+});
+
+Deno.test("stratifiedBootstrap() rejects no groups, an empty group and non-finite values", () => {
+  const rng = new Rng(0);
+  assert.throws(() => stratifiedBootstrap([], { rng }), {
+    message: "stratifiedBootstrap() needs at least one group",
+  });
+  assert.throws(() => stratifiedBootstrap([[1], []], { rng }), {
+    message: "stratifiedBootstrap() needs non-empty groups, group 1 is empty",
+  });
+  assert.throws(() => stratifiedBootstrap([[NaN]], { rng }), {
+    message: 'stratifiedBootstrap() needs finite values, got "NaN"',
   });
 });

@@ -50,7 +50,10 @@ export const TimingSchema = z.strictObject({
   startedAt: z.iso.datetime(),
   endedAt: z.iso.datetime(),
   seconds: z.number().nonnegative(),
-  /** Seconds per named phase, e.g. { "pseudo-labels": 41.2, "train-rpn": 130.5 }. */
+  /**
+   * Seconds per named phase, e.g. { "pseudo-labels": 41.2, "train-rpn": 130.5 }, and the wall-clock ratios
+   * derived from them, e.g. { "throughput-sdrpn": 0.62 } (lib/report/conventions.ts `throughputPhase`).
+   */
   phases: z.record(z.string(), z.number().nonnegative()).optional(),
 });
 

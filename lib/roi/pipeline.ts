@@ -2,27 +2,40 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
+import type { SuiteName } from "../data/schema.ts";
+import { SUITES } from "../data/suites.ts";
 import type { Mllm } from "../eval/answer.ts";
-import { letterbox } from "../image/resize.ts";
+import { iou } from "../eval/boxes.ts";
+import { gridBoxToSource, letterboxGeometry } from "../image/resize.ts";
 import { gridOf } from "../model/config.ts";
 import type { TensorMap } from "../model/params.ts";
 import { loadSafetensors, saveSafetensors } from "../model/safetensors.ts";
 import { configHash } from "../results/hash.ts";
 import { namedVariable } from "../engine/variables.ts";
-import { backboneStates } from "./backbone.ts";
-import { labelStats } from "./labels.ts";
+import { Rng } from "../engine/rng.ts";
+import { withLock } from "../results/lock.ts";
+import { backboneCacheDir, ensureBackboneStates } from "./backbone_cache.ts";
+import { fgBox, labelStats } from "./labels.ts";
 import { type LabelVariant, pseudoLabels } from "./pseudo_labels.ts";
-import { rpnParamSources } from "./rpn.ts";
-import { ensureTeacher, type TeacherConfig, TeacherConfigSchema, teacherSample } from "./teacher_cache.ts";
+import { rpnParamSources, type RpnShape } from "./rpn.ts";
+import { ensureTeacher, type TeacherConfig, TeacherConfigSchema } from "./teacher_cache.ts";
 import type { TeacherRecord } from "./teacher.ts";
-import { type RpnExample, type RpnTrainConfig, trainRpn } from "./train_rpn.ts";
+import { type RpnTrainConfig, trainRpn } from "./train_rpn.ts";
 import type { Rpn } from "./two_stage.ts";
+
+/** Teacher samples per backbone-state chunk file (~5 MB at the default model size). */
+export const DEFAULT_BACKBONE_CHUNK = 256;
 
 /** Config keys every SD-RPN script shares: the teacher pass, the base checkpoint and the artifact cache. */
 export const pipelineConfigFields = {
   teacher: TeacherConfigSchema.default(TeacherConfigSchema.parse({})),
   checkpoint: z.string().default("data/base").describe("checkpoint folder"),
-  cacheDir: z.string().default("data/cache").describe("folder of cached teacher files and RPN weights"),
+  cacheDir: z.string().default("data/cache").describe(
+    "folder of cached teacher files, backbone states and RPN weights",
+  ),
+  backboneChunk: z.int().positive().default(DEFAULT_BACKBONE_CHUNK).describe(
+    "teacher samples per backbone-state cache file",
+  ),
 };
 
 export interface PipelineLog {
@@ -58,49 +71,168 @@ export function labelSummary(records: TeacherRecord[], variant: LabelVariant, mo
 }
 
 /**
- * A trained RPN for (checkpoint, teacher config, label variant, training config, seed), from
- * `<cacheDir>/rpn/<hash>.safetensors` when present, else trained and cached. Samples without a map
- * (one-token answers) or ignored whole (box ≥ half the grid) carry no loss and are left out.
+ * Sinks of a label variant on the teacher set (samples with a map only): per sample the number of sink cells
+ * and whether it keeps any label (1) or is ignored whole (0), and the cells most often a sink with the share
+ * of samples in which they are (ties: lower index first).
+ */
+export function sinkStatistics(
+  records: TeacherRecord[],
+  variant: LabelVariant,
+  model: Mllm,
+  top = 5,
+): { sinks: number[]; usable: number[]; topCells: { row: number; col: number; share: number }[] } {
+  const { grid, tokens } = gridOf(model.config);
+  const shape = { grid, heads: model.config.heads, dim: model.config.dim };
+  const per = records.filter((r) => r.queries > 0).map((r) => pseudoLabels(r, variant, shape));
+  const freq = new Float64Array(tokens);
+  for (const p of per) p.sinks.forEach((v, j) => (freq[j]! += v));
+  const topCells = [...freq.keys()].filter((j) => freq[j]! > 0).sort((a, b) => freq[b]! - freq[a]! || a - b)
+    .slice(0, top)
+    .map((j) => ({ row: Math.floor(j / grid), col: j % grid, share: freq[j]! / per.length }));
+  return {
+    sinks: per.map((p) => p.sinks.reduce((a, v) => a + v, 0)),
+    usable: per.map((p) => (labelStats(p.labels).ignoredSample ? 0 : 1)),
+    topCells,
+  };
+}
+
+/**
+ * Per teacher sample with a fg box: IoU of the pseudo-labels' fg box (mapped to source pixels) with the true
+ * target box. Analysis only — the true box never shapes labels, training or thresholds.
+ */
+export function pseudoLabelIou(records: TeacherRecord[], variant: LabelVariant, model: Mllm): number[] {
+  const { grid } = gridOf(model.config);
+  const S = model.config.imageSize;
+  const shape = { grid, heads: model.config.heads, dim: model.config.dim };
+  const out: number[] = [];
+  for (const r of records) {
+    if (r.queries === 0) continue;
+    const b = fgBox(pseudoLabels(r, variant, shape).labels, grid);
+    if (!b) continue;
+    const { width: w, height: h } = SUITES[r.suite as SuiteName];
+    out.push(iou(gridBoxToSource(b, grid, S, letterboxGeometry(w, h, S), w, h), r.box));
+  }
+  return out;
+}
+
+/** Thrown when a label variant leaves no teacher sample with a loss (e.g. a τ_fg so low every box is huge). */
+export class NoUsableLabelsError extends Error {
+  constructor(teacherPath: string) {
+    super(
+      `No usable pseudo-labels in "${teacherPath}": every sample was skipped (one-token answer) or ignored`,
+    );
+    this.name = "NoUsableLabelsError";
+  }
+}
+
+/** What an RPN is trained from; its hash names the cached weights. */
+export interface RpnSpec {
+  checkpointHash: string;
+  teacher: TeacherConfig;
+  variant: LabelVariant;
+  train: RpnTrainConfig;
+  /** Seeds the branch's data order (and the subset, when there is one). */
+  seed: number;
+  /**
+   * Train on this many teacher samples instead of all (the data-size sweep): the first `subset` of a
+   * seeded shuffle of the teacher set, so for one seed a smaller subset is part of every larger one.
+   */
+  subset?: number;
+}
+
+export interface EnsureRpnOptions {
+  cacheDir: string;
+  /** Samples per backbone-state chunk file (see backbone_cache.ts). */
+  backboneChunk?: number;
+  log?: PipelineLog;
+}
+
+/** A trained (or cached) RPN with the artifacts it came from. */
+export interface RpnArtifacts {
+  rpn: Rpn;
+  /** Weights file. */
+  path: string;
+  teacherPath: string;
+  teacherRecords: TeacherRecord[];
+  /** Folder of the backbone-state chunks the branch trained on. */
+  backboneDir: string;
+  /** Teacher samples the branch was trained on (after dropping skipped and ignored ones). */
+  examples: number;
+  /** Per-step training losses; null when the weights came from the cache. */
+  losses: number[] | null;
+}
+
+/** Teacher indices of a subset: the first `size` of a seeded shuffle (nested across sizes). */
+export function teacherSubset(samples: number, size: number, seed: number): number[] {
+  if (!Number.isInteger(size) || size < 1 || size > samples) {
+    throw new Error(`Invalid teacher subset "${size}": expected an integer from 1 to ${samples}`);
+  }
+  const order = new Rng(seed).fork("teacher-subset").shuffle(Array.from({ length: samples }, (_, i) => i));
+  return order.slice(0, size).sort((a, b) => a - b);
+}
+
+/**
+ * A trained RPN for a spec, from `<cacheDir>/rpn/<hash>.safetensors` when present, else trained (under a lock,
+ * so two concurrent runs train it once) and cached. Samples without a map (one-token answers) or ignored
+ * whole (box ≥ half the grid) carry no loss and are left out. The frozen backbone's states come from the
+ * shared backbone cache.
  */
 export async function ensureRpn(
   model: Mllm,
-  checkpointHash: string,
-  teacherCfg: TeacherConfig,
-  variant: LabelVariant,
-  trainCfg: RpnTrainConfig,
-  seed: number,
-  cacheDir: string,
-  log: PipelineLog = () => {},
-): Promise<
-  { rpn: Rpn; path: string; teacherPath: string; teacherRecords: TeacherRecord[]; losses: number[] | null }
-> {
-  const hash = configHash({ checkpointHash, teacher: teacherCfg, variant, train: trainCfg, seed });
-  const path = join(cacheDir, "rpn", `${hash}.safetensors`);
-  const teacher = await ensureTeacher(model, checkpointHash, teacherCfg, cacheDir, (d, t) => {
+  spec: RpnSpec,
+  options: EnsureRpnOptions,
+): Promise<RpnArtifacts> {
+  const log = options.log ?? (() => {});
+  const { checkpointHash, teacher: teacherCfg, variant, train: trainCfg, seed } = spec;
+  const hash = configHash({
+    checkpointHash,
+    teacher: teacherCfg,
+    variant,
+    train: trainCfg,
+    seed,
+    ...(spec.subset === undefined ? {} : { subset: spec.subset }),
+  });
+  const path = join(options.cacheDir, "rpn", `${hash}.safetensors`);
+  const teacher = await ensureTeacher(model, checkpointHash, teacherCfg, options.cacheDir, (d, t) => {
     if (d === t || d % (teacherCfg.batchSize * 10) === 0) log(`teacher ${d}/${t}`);
   });
   const shape = { backbone: trainCfg.backbone, branch: trainCfg.branch };
+  const indices = spec.subset === undefined
+    ? teacher.records.map((_, i) => i)
+    : teacherSubset(teacher.records.length, spec.subset, seed);
+  const keep = usableExamples(model, teacher.records, indices, variant, trainCfg.target);
+  if (keep.length === 0) throw new NoUsableLabelsError(teacher.path);
+  const backboneSpec = {
+    checkpointHash,
+    teacher: teacherCfg,
+    backbone: trainCfg.backbone,
+    chunk: options.backboneChunk ?? DEFAULT_BACKBONE_CHUNK,
+  };
+  let backboneDir = backboneCacheDir(options.cacheDir, backboneSpec);
   let weights: TensorMap;
   let losses: number[] | null = null;
   if (existsSync(path)) {
-    weights = (await loadSafetensors(path)).tensors;
-    for (const [name] of rpnParamSources(model.config, shape)) {
-      if (!weights[name]) throw new Error(`Cannot load RPN "${path}": tensor "${name}" is missing`);
-    }
+    weights = await loadRpnWeights(model, path, shape);
   } else {
-    const examples = await rpnExamples(model, teacher.records, teacherCfg, variant, trainCfg);
-    if (examples.length === 0) {
-      throw new Error(
-        `No usable pseudo-labels in "${teacher.path}": every sample was skipped (one-token answer) or ignored`,
-      );
-    }
-    log(`rpn: training on ${examples.length} of ${teacher.records.length} teacher samples`);
-    const r = await trainRpn(model, examples, trainCfg, seed, (s, t, l) => {
-      if (s === t || s % 50 === 0) log(`rpn step ${s}/${t} loss ${l.toFixed(4)}`);
-    });
-    weights = r.weights;
-    losses = r.losses;
-    await saveSafetensors(path, weights, { configHash: hash });
+    ({ weights, losses, backboneDir } = await withLock(path, async () => {
+      if (existsSync(path)) {
+        return { weights: await loadRpnWeights(model, path, shape), losses: null, backboneDir };
+      }
+      const { states, dir } = await ensureBackboneStates(model, backboneSpec, keep.map((k) => k.index), {
+        cacheDir: options.cacheDir,
+        onChunk: (d, t, computed) => {
+          if (computed) log(`backbone states B=${trainCfg.backbone}: computed chunk ${d}/${t}`);
+        },
+        onWait: (h) => log(`waiting for backbone states (held by ${h})`),
+      });
+      const examples = keep.map((k, i) => ({ state: states[i]!, labels: k.labels, map: k.map }));
+      log(`rpn: training on ${examples.length} of ${teacher.records.length} teacher samples`);
+      const r = await trainRpn(model, examples, trainCfg, seed, (s, t, l) => {
+        if (s === t || s % 50 === 0) log(`rpn step ${s}/${t} loss ${l.toFixed(4)}`);
+      });
+      await saveSafetensors(path, r.weights, { configHash: hash });
+      return { weights: r.weights, losses: r.losses, backboneDir: dir };
+    }, { onWait: (h) => log(`waiting for RPN "${path}" (held by ${h})`) }));
   }
   const branch: Record<string, tf.Variable> = {};
   for (const [name, t] of Object.entries(weights)) {
@@ -111,34 +243,41 @@ export async function ensureRpn(
     path,
     teacherPath: teacher.path,
     teacherRecords: teacher.records,
+    backboneDir,
+    examples: keep.length,
     losses,
   };
 }
 
-/** Training examples: cached layer-B states + labels (or raw maps) of the usable teacher samples. */
-async function rpnExamples(
+/** Free the branch variables of an RPN (the base model's are shared and stay). */
+export function disposeRpn(model: Mllm, rpn: Rpn): void {
+  for (const [name, v] of Object.entries(rpn.params)) if (!(name in model.params)) v.dispose();
+}
+
+async function loadRpnWeights(model: Mllm, path: string, shape: RpnShape): Promise<TensorMap> {
+  const weights = (await loadSafetensors(path)).tensors;
+  for (const [name] of rpnParamSources(model.config, shape)) {
+    if (!weights[name]) throw new Error(`Cannot load RPN "${path}": tensor "${name}" is missing`);
+  }
+  return weights;
+}
+
+/** The teacher samples (of `indices`) that carry a loss, with their labels and raw maps. */
+function usableExamples(
   model: Mllm,
   records: TeacherRecord[],
-  teacherCfg: TeacherConfig,
+  indices: number[],
   variant: LabelVariant,
-  trainCfg: RpnTrainConfig,
-): Promise<RpnExample[]> {
+  target: RpnTrainConfig["target"],
+): { index: number; labels: Int32Array; map: Float64Array }[] {
   const shape = { grid: gridOf(model.config).grid, heads: model.config.heads, dim: model.config.dim };
   const keep: { index: number; labels: Int32Array; map: Float64Array }[] = [];
-  records.forEach((r, index) => {
-    if (r.queries === 0) return;
+  for (const index of indices) {
+    const r = records[index]!;
+    if (r.queries === 0) continue;
     const { labels, map } = pseudoLabels(r, variant, shape);
-    if (trainCfg.target === "labels" && labelStats(labels).ignoredSample) return;
+    if (target === "labels" && labelStats(labels).ignoredSample) continue;
     keep.push({ index, labels, map });
-  });
-  const S = model.config.imageSize;
-  const items = await Promise.all(keep.map(async ({ index }) => {
-    const { sample, image } = teacherSample(teacherCfg, index);
-    return {
-      question: model.tokenizer.encode(sample.question),
-      blocks: [{ pixels: (await letterbox(image, S)).pixels }],
-    };
-  }));
-  const states = await backboneStates(model, items, trainCfg.backbone);
-  return keep.map((k, i) => ({ state: states[i]!, labels: k.labels, map: k.map }));
+  }
+  return keep;
 }

@@ -7,6 +7,7 @@ import type { Mllm } from "../eval/answer.ts";
 import { letterbox } from "../image/resize.ts";
 import { gridOf } from "../model/config.ts";
 import { configHash } from "../results/hash.ts";
+import { withLock } from "../results/lock.ts";
 import { discoverSinkDims, teacherBatch, type TeacherItem, type TeacherRecord } from "./teacher.ts";
 import {
   readTeacherFile,
@@ -37,14 +38,15 @@ export const TeacherConfigSchema = z.strictObject({
 export type TeacherConfig = z.infer<typeof TeacherConfigSchema>;
 
 /** Sample i of the teacher set: suites interleaved deterministically. */
-export function teacherSample(cfg: TeacherConfig, i: number) {
+export function teacherSample(cfg: Pick<TeacherConfig, "dataSeed" | "suites">, i: number) {
   const suite = cfg.suites[hashSeed(cfg.dataSeed, `teacher/suite/${i}`) % cfg.suites.length] as SuiteName;
   return generateSample(suite, i, cfg.dataSeed);
 }
 
 /**
  * Teacher records for a config, from `<cacheDir>/teacher/<hash>.jsonl` when present, else computed —
- * resuming a `.partial` file — and written there.
+ * resuming a `.partial` file — and written there. Computing holds the file's lock, so concurrent runs
+ * (`deno task reproduce`) never append to one partial file together: the second waits and reads the result.
  */
 export async function ensureTeacher(
   model: Mllm,
@@ -55,13 +57,42 @@ export async function ensureTeacher(
 ): Promise<{ path: string; header: TeacherHeader; records: TeacherRecord[] }> {
   const hash = configHash({ checkpointHash, teacher: cfg });
   const path = join(cacheDir, "teacher", `${hash}.jsonl`);
+  const cached = await readCompleteTeacher(path, cfg.samples);
+  if (cached) return cached;
+  return await withLock(path, async () => {
+    return await readCompleteTeacher(path, cfg.samples) ??
+      await computeTeacher(model, checkpointHash, cfg, path, hash, onProgress);
+  });
+}
+
+/**
+ * Complete teacher files already read by this process. A finished file never changes (its name is its
+ * config's hash), and an experiment trains many RPNs on one teacher set: parsing and validating it once per
+ * process instead of once per RPN saves seconds per RPN at the default size.
+ */
+const completeFiles = new Map<string, { path: string; header: TeacherHeader; records: TeacherRecord[] }>();
+
+async function readCompleteTeacher(path: string, samples: number) {
+  const known = completeFiles.get(path);
+  if (known) return known;
   const cached = await readTeacherFile(path);
-  if (cached) {
-    if (cached.records.length !== cfg.samples) {
-      throw new Error(`Teacher file "${path}" has ${cached.records.length} records, expected ${cfg.samples}`);
-    }
-    return { path, ...cached };
+  if (!cached) return null;
+  if (cached.records.length !== samples) {
+    throw new Error(`Teacher file "${path}" has ${cached.records.length} records, expected ${samples}`);
   }
+  const complete = { path, ...cached };
+  completeFiles.set(path, complete);
+  return complete;
+}
+
+async function computeTeacher(
+  model: Mllm,
+  checkpointHash: string,
+  cfg: TeacherConfig,
+  path: string,
+  hash: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ path: string; header: TeacherHeader; records: TeacherRecord[] }> {
   const S = model.config.imageSize;
   const itemAt = async (i: number): Promise<TeacherItem> => {
     const { sample, image } = teacherSample(cfg, i);

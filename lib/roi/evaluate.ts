@@ -1,0 +1,356 @@
+/**
+ * Evaluation core shared by eval-roi and every experiment: answer the questions of an evaluation suite with
+ * a list of methods and return, per method, the answers, the wall-clock time and what was cropped.
+ *
+ *   baseline  the MLLM on the whole image;
+ *   vicrop    ViCrop-style raw attention (spec §7): generate, read the answer→image map at a layer (or the
+ *             relative map), choose a window, answer again with [image, crop];
+ *   sdrpn     SD-RPN two-stage inference (spec §0.3, §5): stage 1 = partial prefill + branch → RoI map →
+ *             proposal at τ_conf; stage 2 = the full MLLM with the RoI tokens (masked or box-only).
+ *
+ * Work that methods share is done once per suite and charged to each of them, so every method's time is
+ * what it costs when run alone: one generation capturing every layer the vicrop methods read (capturing
+ * more layers costs no extra matmul), and one stage-1 pass per RPN whatever the thresholds and upscaling
+ * modes evaluated on it. Stage 2 of SD-RPN starts from stage 1's [system, image] prefix state
+ * (`reusePrefix`, default true): the first B layers see the same prefix in both stages.
+ */
+import type { SuiteName } from "../data/schema.ts";
+import { loadEvalSuite } from "../data/eval_set.ts";
+import type { Sample } from "../data/schema.ts";
+import { SUITES } from "../data/suites.ts";
+import type { Rng } from "../engine/rng.ts";
+import { answerAll, type AnswerRequest, type Mllm } from "../eval/answer.ts";
+import { iou, randomBoxLike } from "../eval/boxes.ts";
+import type { MetricFamily } from "../eval/metrics.ts";
+import type { RowKey } from "../eval/rows.ts";
+import { letterbox } from "../image/resize.ts";
+import type { Box, RgbImage } from "../image/types.ts";
+import { gridOf } from "../model/config.ts";
+import type { VisualBlock } from "../model/sequence.ts";
+import {
+  type AttentionMaps,
+  captureAll,
+  GENERIC_PROMPT,
+  type LayerSpec,
+  relativeAttention,
+} from "./attention.ts";
+import type { RoiPath } from "./propose.ts";
+import { proposal, roiBlocks, type Rpn, stageOne, type StageOneResult } from "./two_stage.ts";
+import { vicropFromMap } from "./vicrop.ts";
+
+/** One evaluation question with its original image and the letterboxed encoder input. */
+export interface EvalItem {
+  sample: Sample;
+  image: RgbImage;
+  /** [S, S, 3] letterboxed whole image. */
+  pixels: Float32Array;
+}
+
+/** An evaluation suite ready to answer. */
+export interface EvalSuite {
+  name: SuiteName;
+  family: MetricFamily;
+  kind: "text" | "vision";
+  /** The dataset file the questions came from (an artifact of the result). */
+  jsonlPath: string;
+  items: EvalItem[];
+}
+
+/** The first `n` questions of each suite (dataset files written once under `dataDir`, then read back). */
+export async function loadSuites(
+  model: Mllm,
+  names: readonly string[],
+  options: { n: number; dataSeed: number; dataDir: string },
+): Promise<EvalSuite[]> {
+  const S = model.config.imageSize;
+  const out: EvalSuite[] = [];
+  for (const name of names as SuiteName[]) {
+    const spec = SUITES[name];
+    if (!spec || spec.split !== "eval") throw new Error(`Unknown evaluation suite "${name}"`);
+    const set = await loadEvalSuite(name, options.n, options.dataSeed, options.dataDir);
+    const items = await Promise.all(set.items.map(async ({ sample, image }) => ({
+      sample,
+      image,
+      pixels: (await letterbox(image, S)).pixels,
+    })));
+    out.push({ name, family: spec.metric, kind: spec.kind, jsonlPath: set.jsonlPath, items });
+  }
+  return out;
+}
+
+export interface BaselineMethod {
+  kind: "baseline";
+  key: RowKey;
+}
+
+export interface VicropMethod {
+  kind: "vicrop";
+  key: RowKey;
+  /** Layer of the answer→image map. */
+  layer: number;
+  /** Heads averaged into the map (default all). */
+  heads?: number[];
+  /** ViCrop's relative map: question map ÷ map of a generic prompt. */
+  relative: boolean;
+  /** Window sides in grid cells. */
+  sizes: number[];
+  select: "sum" | "sharpness";
+}
+
+export interface SdrpnMethod {
+  kind: "sdrpn";
+  key: RowKey;
+  rpn: Rpn;
+  /** "mask": the paper's masked upscaling when ≥ 2 components; "box": box-only (one crop per box). */
+  upscaling: "mask" | "box";
+  /** τ_conf (negative = relative), one for every suite or per suite. */
+  threshold: number | Readonly<Record<string, number>>;
+  /** Largest component area in cells. */
+  maxArea: number;
+}
+
+export type MethodSpec = BaselineMethod | VicropMethod | SdrpnMethod;
+
+/** What one method did on one suite. */
+export interface MethodRun {
+  key: RowKey;
+  suite: string;
+  answers: string[];
+  /** Wall-clock seconds, shared work included. */
+  seconds: number;
+  /** Per question: bounding box (source pixels) of everything cropped; null when nothing was. */
+  crops: (Box | null)[];
+  /** Per question: visual tokens added after the image tokens. */
+  roiTokens: number[];
+  /** sdrpn: questions per proposal path. */
+  paths?: Record<RoiPath, number>;
+}
+
+export interface EvaluateOptions {
+  batchSize: number;
+  maxNewTokens?: number;
+  /**
+   * SD-RPN: stage 2 starts from stage 1's [system, image] prefix state instead of recomputing the image
+   * encoding and layers 0..B−1 there (same answers, lib/model/prefix.ts). Default true; false measures what
+   * the reuse saves.
+   */
+  reusePrefix?: boolean;
+  /** Progress of a suite: created with the number of answers to give, ticked per answered batch. */
+  progress?: (suite: string, total: number) => { tick(n?: number): void; done(): void };
+}
+
+/** Answer every suite with every method, in order (suite-major). */
+export async function evaluateMethods(
+  model: Mllm,
+  suites: readonly EvalSuite[],
+  methods: readonly MethodSpec[],
+  options: EvaluateOptions,
+): Promise<MethodRun[]> {
+  const runs: MethodRun[] = [];
+  for (const suite of suites) runs.push(...await evaluateSuite(model, suite, methods, options));
+  return runs;
+}
+
+/** Answer one suite with every method. */
+export async function evaluateSuite(
+  model: Mllm,
+  suite: EvalSuite,
+  methods: readonly MethodSpec[],
+  options: EvaluateOptions,
+): Promise<MethodRun[]> {
+  const { items } = suite;
+  const { grid, tokens: N } = gridOf(model.config);
+  const S = model.config.imageSize;
+  const bar = options.progress?.(suite.name, items.length * methods.length);
+  const answer = (requests: AnswerRequest[]) =>
+    answerAll(model, requests, {
+      batchSize: options.batchSize,
+      maxNewTokens: options.maxNewTokens,
+      onBatch: (n) => bar?.tick(n),
+    });
+  const shared = new SharedWork(model, items, methods, options);
+  const runs: MethodRun[] = [];
+  for (const method of methods) {
+    const t0 = performance.now();
+    if (method.kind === "baseline") {
+      const answers = await answer(
+        items.map((it) => ({ question: it.sample.question, blocks: [whole(it)] })),
+      );
+      runs.push({
+        key: method.key,
+        suite: suite.name,
+        answers,
+        seconds: secondsSince(t0),
+        crops: items.map(() => null),
+        roiTokens: items.map(() => 0),
+      });
+    } else if (method.kind === "vicrop") {
+      const first = await shared.captures(method);
+      const t1 = performance.now();
+      const choices = await Promise.all(items.map((it, i) => {
+        const plain = first.plain[i]!.maps[first.index]!;
+        const generic = first.generic?.[i]?.maps[first.index];
+        const map = plain && generic ? relativeAttention(plain, generic) : plain;
+        return vicropFromMap(map, it.image, grid, S, method);
+      }));
+      const answers = await answer(items.map((it, i) => ({
+        question: it.sample.question,
+        blocks: choices[i]!.block ? [whole(it), choices[i]!.block!] : [whole(it)],
+      })));
+      runs.push({
+        key: method.key,
+        suite: suite.name,
+        answers,
+        seconds: first.seconds + secondsSince(t1),
+        crops: choices.map((c) => c.sourceBox),
+        roiTokens: choices.map((c) => (c.block ? N : 0)),
+      });
+    } else {
+      const stage1 = await shared.stageOne(method.rpn);
+      const t1 = performance.now();
+      const tau = typeof method.threshold === "number" ? method.threshold : method.threshold[suite.name];
+      if (tau === undefined) throw new Error(`No confidence threshold for suite "${suite.name}"`);
+      const proposals = stage1.logits.map((l) => proposal(method.rpn, l, grid, tau, method.maxArea));
+      const rois = await Promise.all(
+        items.map((it, i) =>
+          roiBlocks(it.image, proposals[i]!, grid, S, { boxOnly: method.upscaling === "box" })
+        ),
+      );
+      const answers = await answer(items.map((it, i) => ({
+        question: it.sample.question,
+        blocks: [whole(it), ...rois[i]!.blocks],
+        ...(stage1.prefixes ? { prefix: stage1.prefixes[i]! } : {}),
+      })));
+      const paths: Record<RoiPath, number> = { none: 0, box: 0, mask: 0 };
+      for (const p of proposals) paths[p.path]++;
+      runs.push({
+        key: method.key,
+        suite: suite.name,
+        answers,
+        seconds: stage1.seconds + secondsSince(t1),
+        crops: rois.map((r) => unionBox(r.crops.map((c) => c.sourceBox))),
+        roiTokens: rois.map((r) => r.crops.reduce((a, c) => a + (c.keptTokens?.length ?? N), 0)),
+        paths,
+      });
+    }
+  }
+  bar?.done();
+  return runs;
+}
+
+/**
+ * Answer one question untimed, with one and with two visual blocks, so that the first timed method (the
+ * baseline, usually) is not charged the runtime's warm-up (JIT, kernel set-up): throughput compares
+ * methods, not how early they ran.
+ */
+export async function warmUp(model: Mllm, suite: EvalSuite): Promise<void> {
+  const it = suite.items[0];
+  if (!it) return;
+  await answerAll(model, [
+    { question: it.sample.question, blocks: [whole(it)] },
+    { question: it.sample.question, blocks: [whole(it), whole(it)] },
+  ]);
+}
+
+/** Per question: IoU of the method's crop with the true target box (0 without a crop). Analysis only. */
+export function cropIou(run: MethodRun, suite: EvalSuite): number[] {
+  return run.crops.map((c, i) => (c ? iou(c, suite.items[i]!.sample.box) : 0));
+}
+
+/** Per question: IoU of a random box of the crop's size with the true box (the chance level of cropIou). */
+export function randomCropIou(run: MethodRun, suite: EvalSuite, rng: Rng): number[] {
+  return run.crops.map((c, i) => {
+    if (!c) return 0;
+    const it = suite.items[i]!;
+    return iou(randomBoxLike(rng, c, it.image.width, it.image.height), it.sample.box);
+  });
+}
+
+/** Bounding box of boxes; null for none. */
+export function unionBox(boxes: readonly Box[]): Box | null {
+  if (boxes.length === 0) return null;
+  return boxes.reduce((u, b) => [
+    Math.min(u[0], b[0]),
+    Math.min(u[1], b[1]),
+    Math.max(u[2], b[2]),
+    Math.max(u[3], b[3]),
+  ]);
+}
+
+function whole(it: EvalItem): VisualBlock {
+  return { pixels: it.pixels };
+}
+
+function secondsSince(t0: number): number {
+  return (performance.now() - t0) / 1000;
+}
+
+/** The once-per-suite passes several methods read, computed on first use and timed. */
+class SharedWork {
+  #layers: LayerSpec[];
+  #plain?: { maps: AttentionMaps[]; seconds: number };
+  #generic?: { maps: AttentionMaps[]; seconds: number };
+  #stage1 = new Map<Rpn, StageOneResult & { seconds: number }>();
+
+  constructor(
+    private model: Mllm,
+    private items: EvalItem[],
+    methods: readonly MethodSpec[],
+    private options: EvaluateOptions,
+  ) {
+    const seen = new Map<string, LayerSpec>();
+    for (const m of methods) {
+      if (m.kind !== "vicrop") continue;
+      const spec: LayerSpec = m.heads ? { layer: m.layer, heads: m.heads } : { layer: m.layer };
+      seen.set(layerId(spec), spec);
+    }
+    this.#layers = [...seen.values()];
+  }
+
+  /** First-pass maps of a vicrop method: the index of its layer in the capture, and the time it cost. */
+  async captures(method: VicropMethod) {
+    this.#plain ??= await this.#capture((it) => it.sample.question);
+    if (method.relative) this.#generic ??= await this.#capture(() => GENERIC_PROMPT);
+    const index = this.#layers.findIndex((l) =>
+      layerId(l) ===
+        layerId(method.heads ? { layer: method.layer, heads: method.heads } : { layer: method.layer })
+    );
+    return {
+      plain: this.#plain.maps,
+      generic: method.relative ? this.#generic!.maps : null,
+      index,
+      seconds: this.#plain.seconds + (method.relative ? this.#generic!.seconds : 0),
+    };
+  }
+
+  async stageOne(rpn: Rpn) {
+    let done = this.#stage1.get(rpn);
+    if (!done) {
+      const t0 = performance.now();
+      const result = await stageOne(
+        this.model,
+        rpn,
+        this.items.map((it) => ({ question: it.sample.question, pixels: it.pixels })),
+        { batchSize: this.options.batchSize, reusePrefix: this.options.reusePrefix ?? true },
+      );
+      done = { ...result, seconds: secondsSince(t0) };
+      this.#stage1.set(rpn, done);
+    }
+    return done;
+  }
+
+  async #capture(question: (it: EvalItem) => string) {
+    const t0 = performance.now();
+    const maps = await captureAll(
+      this.model,
+      this.items.map((it) => ({ question: this.model.tokenizer.encode(question(it)), blocks: [whole(it)] })),
+      this.#layers,
+      { batchSize: this.options.batchSize, maxNewTokens: this.options.maxNewTokens },
+    );
+    return { maps, seconds: secondsSince(t0) };
+  }
+}
+
+function layerId(spec: LayerSpec): string {
+  return `${spec.layer}:${spec.heads?.join(",") ?? "all"}`;
+}
