@@ -41,6 +41,14 @@ export {
 } from "./lib/model/sequence.ts";
 export { decodeStep, forward, type ForwardOptions, type ForwardResult } from "./lib/model/mllm.ts";
 export { generate, type Generation } from "./lib/model/generate.ts";
+export {
+  capturePrefix,
+  forwardFromPrefix,
+  type PrefixRow,
+  prefixRows,
+  type PrefixState,
+  stackPrefix,
+} from "./lib/model/prefix.ts";
 export { defaultTokenizer, loadCheckpoint, loadModel, saveCheckpoint } from "./lib/model/checkpoint.ts";
 export {
   decodeSafetensors,
@@ -56,3 +64,111 @@ export { bootstrapCi, pairedBootstrap } from "./lib/eval/bootstrap.ts";
 export { type Result, ResultSchema } from "./lib/results/schema.ts";
 export { readResult, writeResult } from "./lib/results/io.ts";
 export { canonicalJson, configHash } from "./lib/results/hash.ts";
+/** Result rows from per-question outcomes: bootstrap CIs, seed averages, paired differences, aggregates. */
+export { type Aggregate, MEAN_SUITE, type RowKey, type ScoredSample, ScoreTable } from "./lib/eval/rows.ts";
+/** A cross-process lock around building one shared artifact (`<path>.lock`, stale locks taken over). */
+export { type LockOptions, withLock } from "./lib/results/lock.ts";
+
+// RoI experiments: evaluating methods, the shared experiment runner, the backbone-state cache.
+/** Answer evaluation suites with baseline / ViCrop-style / SD-RPN methods, timed, with what each cropped. */
+export {
+  type BaselineMethod,
+  cropIou,
+  type EvalItem,
+  type EvalSuite,
+  evaluateMethods,
+  type EvaluateOptions,
+  evaluateSuite,
+  loadSuites,
+  type MethodRun,
+  type MethodSpec,
+  randomCropIou,
+  type SdrpnMethod,
+  type VicropMethod,
+  warmUp,
+} from "./lib/roi/evaluate.ts";
+/** What every experiment script shares: config fields, scale presets, the `Experiment` run, result paths. */
+export {
+  EVAL_SUITES,
+  Experiment,
+  experimentCli,
+  type ExperimentConfig,
+  experimentConfigFields,
+  experimentScales,
+  type ExperimentSpec,
+  resultDir,
+  resultPath,
+  runExperiment,
+  sweepConfigFields,
+  throughputPhases,
+  type VicropConfig,
+  VicropConfigSchema,
+} from "./lib/roi/experiment.ts";
+/** The frozen backbone's layer-B states of the teacher prompts, cached in chunks shared by every RPN. */
+export {
+  backboneCacheDir,
+  type BackboneCacheOptions,
+  type BackboneCacheSpec,
+  ensureBackboneStates,
+} from "./lib/roi/backbone_cache.ts";
+
+// Report: result files → REPORT.md + SVG figures, paper numbers beside ours, claims verdicts.
+/**
+ * The report as a pure function of validated results and the paper tables: Markdown + SVG figures.
+ * `deno task report` (experiments/report.ts) does the file I/O around it.
+ */
+export { buildReport, FIGURES_DIR, type Report } from "./lib/report/report.ts";
+/**
+ * The paper's reference numbers (data/paper/sd-rpn-paper-tables.json): loader, schema and the
+ * recomputation of every printed aggregate from its parts (mismatches flagged).
+ */
+export {
+  type AggregateCheck,
+  checkPaperAggregates,
+  countFromPercent,
+  loadPaperTables,
+  microAverage,
+  PAPER_TABLES_PATH,
+  type PaperTables,
+  PaperTablesSchema,
+  parsePaperTables,
+} from "./lib/report/paper.ts";
+/** Verdict on a paper claim from a measured effect and its 95 % CI. */
+export {
+  type ClaimSpec,
+  type ClaimVerdict,
+  judgeClaim,
+  type MeasuredEffect,
+  type Verdict,
+} from "./lib/report/claims.ts";
+/** The claims the report judges, and judging them against a set of results. */
+export { judgeClaims, PAPER_CLAIMS, type PaperClaim } from "./lib/report/paper_claims.ts";
+/**
+ * The row vocabulary shared by experiment scripts and the report: experiment, suite, metric and method
+ * names, paired-difference and sweep encodings.
+ */
+export {
+  ABLATION_METHODS,
+  AGGREGATE_SUITES,
+  DATA_SIZE_DELTA,
+  deltaMethod,
+  experimentKey,
+  EXPERIMENTS,
+  isAccuracyMetric,
+  layerMethod,
+  MAIN_METHODS,
+  METRICS,
+  PAIRED_DIFFERENCES,
+  type PairedDifference,
+  PAPER_SPLITS,
+  paperSplitAnalogue,
+  pointLabel,
+  sweepOf,
+  TEXT_SUITES,
+  throughputPhase,
+  VISION_SUITES,
+} from "./lib/report/conventions.ts";
+/** Markdown tables and deterministic number formatting. */
+export { formatEstimate, formatNumber, formatSigned, markdownTable } from "./lib/report/markdown.ts";
+/** Dependency-free SVG line / scatter plots with log-x, legend and CI error bars. */
+export { linePlot, type PlotPoint, type PlotSeries, type PlotSpec } from "./lib/report/svg.ts";
