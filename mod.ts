@@ -62,6 +62,13 @@ export { answerAll, type AnswerRequest, type Mllm } from "./lib/eval/answer.ts";
 export { type MetricFamily, scoreAnswer, summarise } from "./lib/eval/metrics.ts";
 export { bootstrapCi, pairedBootstrap } from "./lib/eval/bootstrap.ts";
 export { type Result, ResultSchema } from "./lib/results/schema.ts";
+/** A result's optional `examples` block: questions recorded in full for the report's example figures. */
+export {
+  type Example,
+  EXAMPLE_DECIMALS,
+  EXAMPLE_IGNORE,
+  ExampleSchema,
+} from "./lib/results/example_schema.ts";
 export { readResult, writeResult } from "./lib/results/io.ts";
 export { canonicalJson, configHash } from "./lib/results/hash.ts";
 /** Result rows from per-question outcomes: bootstrap CIs, seed averages, paired differences, aggregates. */
@@ -84,6 +91,7 @@ export {
   type MethodSpec,
   randomCropIou,
   type SdrpnMethod,
+  type SdrpnTrace,
   type VicropMethod,
   warmUp,
 } from "./lib/roi/evaluate.ts";
@@ -104,6 +112,15 @@ export {
   type VicropConfig,
   VicropConfigSchema,
 } from "./lib/roi/experiment.ts";
+/** Recording examples of an SD-RPN run (teacher map, pseudo-labels, RPN map, crop) for the report. */
+export {
+  collectExamples,
+  type ExampleInput,
+  type ExamplePick,
+  type ExampleRpn,
+  exampleSelection,
+  rpnProbabilities,
+} from "./lib/roi/examples.ts";
 /** The frozen backbone's layer-B states of the teacher prompts, cached in chunks shared by every RPN. */
 export {
   backboneCacheDir,
@@ -117,7 +134,21 @@ export {
  * The report as a pure function of validated results and the paper tables: Markdown + SVG figures.
  * `deno task report` (experiments/report.ts) does the file I/O around it.
  */
-export { buildReport, FIGURES_DIR, type Report } from "./lib/report/report.ts";
+export { buildReport, FIGURES_DIR, type Report, type ReportOptions } from "./lib/report/report.ts";
+/**
+ * The report's example figures: one SVG per recorded example (raw attention, pseudo-labels, RPN map and
+ * crop over the image), pure given the images; `exampleImages` regenerates those from the testbed
+ * generator and embeds them as deterministic PNG data URIs.
+ */
+export {
+  exampleFigures,
+  type ExampleImage,
+  exampleImageKey,
+  type ExampleImages,
+  examplesSection,
+  exampleSvg,
+} from "./lib/report/examples.ts";
+export { EXAMPLE_IMAGE_SIDE, exampleImages, regenerateExample } from "./lib/report/example_images.ts";
 /**
  * The paper's reference numbers (data/paper/sd-rpn-paper-tables.json): loader, schema and the
  * recomputation of every printed aggregate from its parts (mismatches flagged).

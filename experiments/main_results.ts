@@ -7,7 +7,9 @@
  *   sdrpn_box   SD-RPN with box-only upscaling;
  * with throughput relative to the baseline measured in the same run, the suite averages of both tables,
  * V* overall (micro-average), POPE F1, paired differences, and the localisation IoU of each method's crop
- * with the true target box beside a random box of the same size (analysis only).
+ * with the true target box beside a random box of the same size (analysis only). A few questions (config
+ * `examples`) are recorded in full — attention map, pseudo-labels, RPN map, crop, answers — for the
+ * report's example figures.
  *
  *   deno task main_results [--scale quick|default|full] [--seeds 0,1,2] [--set key=value]
  */
@@ -22,6 +24,9 @@ const Config = z.strictObject({
   ...experimentConfigFields,
   n: z.int().positive().default(200).describe("questions per evaluation suite"),
   vicrop: VicropConfigSchema.default(VicropConfigSchema.parse({})),
+  examples: z.int().nonnegative().default(6).describe(
+    "questions recorded in full for the report's example figures (first 2 of evenly spread suites; 0: none)",
+  ),
 });
 
 await runExperiment({
@@ -36,7 +41,10 @@ await runExperiment({
   }));
 
   // Seed-independent methods once; SD-RPN once per seed (its RPN is what the seed changes).
-  await exp.evaluate(suites, [{ kind: "baseline", key: baseline! }, exp.vicrop(vicrop!, cfg.vicrop)]);
+  const fixed = await exp.evaluate(suites, [
+    { kind: "baseline", key: baseline! },
+    exp.vicrop(vicrop!, cfg.vicrop),
+  ]);
   const randomRng = new Rng(exp.seeds[0]!).fork("random-box");
   for (const seed of exp.seeds) {
     const { rpn, teacherRecords } = await exp.rpn(seed);
@@ -51,6 +59,12 @@ await runExperiment({
       exp.table.addValues("iou", { method: "random_box" }, run.suite, randomCropIou(run, suite, randomRng));
     }
     if (seed === exp.seeds[0]) {
+      // Examples from the first seed's RPN: the crop behind the recorded SD-RPN answer, not a recomputation.
+      await exp.recordExamples(suites, [...fixed, ...runs], {
+        count: cfg.examples,
+        answerMethods: [M.baseline, M.sdrpn],
+        rpn: { method: M.sdrpn, seed, upscaling: "mask", target: rpn.target },
+      });
       // Pseudo-label fg boxes on the teacher set (the same for every seed); none when no sample has fg.
       const pseudo = pseudoLabelIou(teacherRecords, cfg.variant, exp.model);
       if (pseudo.length > 0) exp.table.addValues("iou", { method: "pseudo_labels" }, "teacher", pseudo);

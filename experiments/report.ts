@@ -10,6 +10,9 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { runMain } from "../lib/cli/mod.ts";
 import { loadPaperTables, PAPER_TABLES_PATH } from "../lib/report/paper.ts";
+import { EXPERIMENTS } from "../lib/report/conventions.ts";
+import { exampleImages } from "../lib/report/example_images.ts";
+import { indexResults } from "../lib/report/lookup.ts";
 import { buildReport, FIGURES_DIR } from "../lib/report/report.ts";
 import { writeFileAtomic } from "../lib/results/atomic.ts";
 import { readResult } from "../lib/results/io.ts";
@@ -33,7 +36,10 @@ await runMain(async () => {
   const results: Result[] = [];
   for (const file of files) results.push(await readResult(file));
   const paper = await loadPaperTables(options.paper);
-  const report = buildReport(results, paper);
+  // The example figures' images are regenerated here (sharp is async) so that buildReport stays pure;
+  // the examples drawn are those of the main result buildReport uses (the first by file name).
+  const main = indexResults(results).get(EXPERIMENTS.mainResults);
+  const report = buildReport(results, paper, { exampleImages: await exampleImages(main?.examples ?? []) });
   // Figures first, so the report never links to a figure that is not written yet.
   const figuresDir = join(dirname(options.out), FIGURES_DIR);
   for (const [name, svg] of Object.entries(report.figures)) {

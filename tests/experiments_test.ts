@@ -179,6 +179,22 @@ Deno.test({
     for (const m of ["vicrop", "sdrpn", "sdrpn_box", "random_box"]) {
       assert.ok(find(main, m, "mean", "iou"), `iou ${m}`);
     }
+    // Examples for the report (default 6): every question of both suites at n = 3, from seed 0's RPN; the
+    // report regenerates their images.
+    assert.deepEqual(main.examples?.map((e) => e.id), [
+      "doc-0",
+      "doc-1",
+      "doc-2",
+      "pope-0",
+      "pope-1",
+      "pope-2",
+    ]);
+    assert.ok(
+      main.examples!.every((e) => e.rpn.seed === 0 && e.grid === 4 && e.rpn.probabilities.length === 16),
+    );
+    if (existsSync(join(ROOT, "experiments", "report.ts"))) {
+      assert.ok(existsSync(join(outDir, "figures", "example_6_pope_2.svg")));
+    }
 
     const raw = results.raw_attention_baseline!;
     assert.ok(find(raw, "raw_attention", "mean", "accuracy", { layer: 2 }));

@@ -41,13 +41,14 @@ Deno.test("report writes REPORT.md and figures, and a second run gives identical
     assert.equal(first.code, 0, first.stderr);
     assert.equal(
       first.stderr,
-      `report: 7 result files from ${dir} → ${join(dir, "REPORT.md")} (5 figures)\n`,
+      `report: 7 result files from ${dir} → ${join(dir, "REPORT.md")} (6 figures)\n`,
     );
     const a = await snapshot(dir);
     assert.deepEqual(Object.keys(a).sort(), [
       "REPORT.md",
       "figures/accuracy_vs_throughput.svg",
       "figures/data_size.svg",
+      "figures/example_1_pope_0.svg",
       "figures/layer_split.svg",
       "figures/sweep_masked_upscaling_tau.svg",
       "figures/sweep_raw_attention_baseline_layer.svg",
@@ -55,6 +56,10 @@ Deno.test("report writes REPORT.md and figures, and a second run gives identical
     const text = new TextDecoder().decode(a["REPORT.md"]);
     assert.ok(text.startsWith("# SD-RPN reproduction report\n"));
     assert.ok(text.includes("![Accuracy vs number of teacher samples](figures/data_size.svg)"));
+    assert.ok(text.includes("![Example 1: pope-0](figures/example_1_pope_0.svg)"));
+    // The example's image and crop are regenerated from the testbed and embedded as PNG data URIs.
+    const example = new TextDecoder().decode(a["figures/example_1_pope_0.svg"]);
+    assert.equal(example.match(/href="data:image\/png;base64,/g)?.length, 2);
     const second = await report(["--results", dir]);
     assert.equal(second.code, 0, second.stderr);
     assert.deepEqual(await snapshot(dir), a);
@@ -104,6 +109,35 @@ Deno.test("report stops with one error naming a malformed result file", async ()
     assert.match(
       again.stderr,
       new RegExp(`^error: Malformed result file "${path}": invalid JSON \\(.+\\)\\n$`),
+    );
+    await assert.rejects(Deno.stat(join(dir, "REPORT.md")), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("report stops on an example it cannot regenerate: unknown suite or another sample", async () => {
+  const dir = await resultsDir();
+  try {
+    const path = join(dir, "main_results.json");
+    const raw = JSON.parse(await Deno.readTextFile(path));
+    raw.examples[0].suite = "mmvp";
+    await Deno.writeTextFile(path, JSON.stringify(raw));
+    const unknown = await report(["--results", dir]);
+    assert.equal(unknown.code, 1);
+    assert.equal(
+      unknown.stderr,
+      `error: Malformed result file "${path}": examples.0.suite: unknown suite "mmvp": expected one of ` +
+        "train-scenes, train-covers, doc, textvqa, ocr, chart, info, vstar-attr, vstar-spatial, pope, hr\n",
+    );
+    raw.examples[0].suite = "pope";
+    raw.examples[0].dataSeed = 7;
+    await Deno.writeTextFile(path, JSON.stringify(raw));
+    const other = await report(["--results", dir]);
+    assert.equal(other.code, 1);
+    assert.match(
+      other.stderr,
+      /^error: Example "pope-0" does not match sample 0 of "pope" \(data seed 7\), which has .+: was it recorded with another generator\?\n$/,
     );
     await assert.rejects(Deno.stat(join(dir, "REPORT.md")), Deno.errors.NotFound);
   } finally {

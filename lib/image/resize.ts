@@ -7,17 +7,12 @@
  * the other.
  */
 import type { Box, RgbImage } from "./types.ts";
+import { gridBoxToSource, letterboxGeometry, type LetterboxInfo } from "./geometry.ts";
 import { rawSharp } from "./png.ts";
 
-/** Where the image sits inside the letterboxed square. */
-export interface LetterboxInfo {
-  /** Scale factor r = min(size / W, size / H). */
-  ratio: number;
-  /** Left padding in encoder pixels. */
-  padX: number;
-  /** Top padding in encoder pixels. */
-  padY: number;
-}
+// The pure geometry lives in geometry.ts (no sharp) so the report can draw over images without loading
+// sharp; re-exported here so existing imports keep working.
+export { gridBoxToSource, letterboxGeometry, type LetterboxInfo };
 
 /** Grey of the letterbox padding (0–255). */
 export const PAD_VALUE = 128;
@@ -40,24 +35,6 @@ export async function resizeRgb(img: RgbImage, width: number, height: number): P
     width: info.width,
     height: info.height,
     data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-  };
-}
-
-/** Letterbox geometry of a W×H image in a size×size square: resized extent and padding. */
-export function letterboxGeometry(
-  width: number,
-  height: number,
-  size: number,
-): LetterboxInfo & { innerWidth: number; innerHeight: number } {
-  const ratio = Math.min(size / width, size / height);
-  const innerWidth = Math.max(1, Math.min(size, Math.round(width * ratio)));
-  const innerHeight = Math.max(1, Math.min(size, Math.round(height * ratio)));
-  return {
-    ratio,
-    padX: Math.floor((size - innerWidth) / 2),
-    padY: Math.floor((size - innerHeight) / 2),
-    innerWidth,
-    innerHeight,
   };
 }
 
@@ -119,28 +96,4 @@ export async function cropResize(img: RgbImage, box: Box, size: number): Promise
     height: size,
     data: new Uint8Array(data.buffer, data.byteOffset, data.length),
   });
-}
-
-/**
- * Grid box (cells, exclusive end) → source pixel box (SD-RPN-SPEC §5.6): cell = size / grid; undo the
- * letterbox padding, divide by the ratio, clamp to the image, truncate. A box that lies entirely in
- * the padding maps to an empty box on the image border; cropResize widens that to 1 px.
- */
-export function gridBoxToSource(
-  box: Box,
-  grid: number,
-  size: number,
-  lb: LetterboxInfo,
-  width: number,
-  height: number,
-): Box {
-  const cell = size / grid;
-  const map = (g: number, pad: number, limit: number) =>
-    Math.trunc(Math.min(Math.max((g * cell - pad) / lb.ratio, 0), limit));
-  return [
-    map(box[0], lb.padX, width),
-    map(box[1], lb.padY, height),
-    map(box[2], lb.padX, width),
-    map(box[3], lb.padY, height),
-  ];
 }

@@ -12,6 +12,7 @@ import type { Result } from "../results/schema.ts";
 import { DASH, MISMATCH_MARK } from "./cells.ts";
 import { experimentKey, EXPERIMENTS } from "./conventions.ts";
 import { dataSizeSection } from "./data_size.ts";
+import { exampleFigures, type ExampleImages, examplesSection } from "./examples.ts";
 import { buildFigures, type Figure, STANDARD_FIGURES } from "./figures.ts";
 import { answersSection, ladderSection } from "./ladder.ts";
 import { layersSection } from "./layers.ts";
@@ -32,16 +33,30 @@ export interface Report {
   figures: Record<string, string>;
 }
 
+/** Inputs of the report besides the results that need I/O to make. */
+export interface ReportOptions {
+  /**
+   * The example figures' pictures (lib/report/example_images.ts `exampleImages` of the main result's
+   * examples). Without them the example figures are drawn with a placeholder where the image goes.
+   */
+  exampleImages?: ExampleImages;
+}
+
 /**
  * Build the report from validated results and the paper tables. When two results share an experiment,
  * the first one in `results` is used and the others are listed as ignored (the CLI passes files sorted
  * by path, so the choice is stable).
  */
-export function buildReport(results: readonly Result[], paper: PaperTables): Report {
+export function buildReport(
+  results: readonly Result[],
+  paper: PaperTables,
+  options: ReportOptions = {},
+): Report {
   const set = indexResults(results);
   const context: PaperContext = { paper, checks: checkPaperAggregates(paper) };
   const figures = buildFigures(set);
   const main = set.get(EXPERIMENTS.mainResults);
+  const examples = exampleFigures(main, options.exampleImages);
   const sections = [
     header(),
     resultsSection(set),
@@ -55,11 +70,12 @@ export function buildReport(results: readonly Result[], paper: PaperTables): Rep
     sweepsSection(set),
     claimsSection(set, context),
     figuresSection(set, figures),
+    examplesSection(main, examples, FIGURES_DIR),
     paperChecksSection(context),
   ];
   return {
     markdown: `${sections.map((s) => s.trimEnd()).join("\n\n")}\n`,
-    figures: Object.fromEntries(figures.map((f) => [f.name, f.svg])),
+    figures: Object.fromEntries([...figures, ...examples].map((f) => [f.name, f.svg])),
   };
 }
 
@@ -118,10 +134,6 @@ function figuresSection(set: ResultSet, figures: readonly Figure[]): string {
     const reason = set.get(f.experiment) ? "no data for it in the result" : "not run yet";
     lines.push(`- ${f.title}: ${reason} (\`${f.experiment}\`).`);
   }
-  lines.push(
-    "- Example images with the raw attention, pseudo-label and RPN maps are not drawn by the report: they " +
-      "need the images, not the result files.",
-  );
   return lines.join("\n");
 }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { loadPaperTables } from "./paper.ts";
+import { exampleImageKey } from "./examples.ts";
 import { buildReport } from "./report.ts";
 import {
   fixtureResult,
@@ -266,6 +267,7 @@ Deno.test("buildReport() draws the standard figures and one per numeric sweep, a
     "layer_split.svg",
     "sweep_raw_attention_baseline_layer.svg",
     "sweep_masked_upscaling_tau.svg",
+    "example_1_pope_0.svg",
   ]);
   for (const name of Object.keys(report.figures)) assert.ok(md.includes(`](figures/${name})`), name);
   const dataSize = report.figures["data_size.svg"]!;
@@ -276,6 +278,19 @@ Deno.test("buildReport() draws the standard figures and one per numeric sweep, a
   for (const label of ["Baseline", "SD-RPN", "ViCrop-style raw attention", "tau=0.05", "tau=0.15"]) {
     assert.ok(throughput.includes(`>${label}</text>`), label);
   }
+});
+
+Deno.test("buildReport() draws the main result's examples, with the images it is given", () => {
+  const text = sectionText(md, "Examples");
+  assert.ok(text.includes("![Example 1: pope-0](figures/example_1_pope_0.svg)"));
+  assert.ok(!sectionText(md, "Figures").includes("example_1"), "examples have their own section");
+  const svg = report.figures["example_1_pope_0.svg"]!;
+  assert.ok(svg.includes(">image not embedded</text>"), "no images given: placeholders");
+  const ex = mainResults().examples![0]!;
+  const images = new Map([[exampleImageKey(ex), { image: "data:image/png;base64,SRC", crop: null }]]);
+  const drawn = buildReport(fixtureResults(), paper, { exampleImages: images });
+  assert.equal(drawn.markdown, md, "the images change the figures only");
+  assert.ok(drawn.figures["example_1_pope_0.svg"]!.includes('href="data:image/png;base64,SRC"'));
 });
 
 Deno.test("buildReport() with no results says every section is not run yet and draws no figure", () => {

@@ -5,8 +5,9 @@
  *
  * @module
  */
+import { generateSample } from "../data/suites.ts";
 import { configHash } from "../results/hash.ts";
-import type { Result, ResultRow } from "../results/schema.ts";
+import type { Example, Result, ResultRow } from "../results/schema.ts";
 import { throughputPhase } from "./conventions.ts";
 
 type Ci = [number, number];
@@ -39,7 +40,7 @@ const delta = (method: string, suite: string, value: number, ci: Ci, extra?: Rec
 export function fixtureResult(
   experiment: string,
   rows: ResultRow[],
-  options: { config?: Record<string, unknown>; phases?: Record<string, number> } = {},
+  options: { config?: Record<string, unknown>; phases?: Record<string, number>; examples?: Example[] } = {},
 ): Result {
   const config = options.config ?? { scale: "default", n: 100 };
   return {
@@ -54,6 +55,7 @@ export function fixtureResult(
     prompt: { template: "sdrpn-chat-v1", metricVariant: "suite-native" },
     rows,
     artifacts: [],
+    ...(options.examples ? { examples: options.examples } : {}),
     timing: {
       startedAt: "2025-01-01T00:00:00.000Z",
       endedAt: "2025-01-01T00:10:00.000Z",
@@ -105,7 +107,57 @@ export function mainResults(): Result {
     // Rows the report does not know: ignored, never fatal.
     row("iou-raw", "doc", "mean-iou", 0.3),
     row("sdrpn", "doc", "path-share", 0.9, { extra: { none: 1, box: 5, mask: 4 } }),
-  ], { phases: { "throughput-sdrpn": 0.62, evaluation: 120 } });
+  ], { phases: { "throughput-sdrpn": 0.62, evaluation: 120 }, examples: [fixtureExample()] });
+}
+
+/**
+ * A hand-made example on a 2×2 grid over sample 0 of pope (data seed 0; question, size and true box taken
+ * from the generator so the report can regenerate the image). The labels are what assignLabels gives on
+ * the attention map with sink cell 3 zeroed: M = 0.5, fg > 0.1 → cell 0; bg outside it and < 0.05 → cell
+ * 3; cells 1 (0.1) and 2 (0.05) are on neither side → ignore. Mask path: cells 0 and 3 kept.
+ */
+export function fixtureExample(): Example {
+  const { sample } = generateSample("pope", 0, 0);
+  const scored = (method: string, answer: string) => ({
+    method,
+    answer,
+    score: sample.answers.includes(answer) ? 1 : 0,
+  });
+  return {
+    suite: "pope",
+    index: 0,
+    dataSeed: 0,
+    id: sample.id,
+    width: sample.width,
+    height: sample.height,
+    question: sample.question,
+    expected: [...sample.answers],
+    box: [...sample.box],
+    answers: [scored("baseline", "no"), scored("sdrpn", "yes")],
+    grid: 2,
+    encoderSize: 64,
+    teacher: {
+      layer: 4,
+      sinkRemoval: "attention",
+      answer: "yes",
+      queries: 2,
+      attention: [0.5, 0.1, 0.05, 0.02],
+      sinks: [3],
+      labels: [1, -1, -1, 0],
+    },
+    rpn: {
+      method: "sdrpn",
+      seed: 0,
+      upscaling: "mask",
+      probabilities: [0.9, 0.2, 0.1, 0.6],
+      threshold: 0.5,
+      path: "mask",
+      boxes: [[0, 0, 1, 1], [1, 1, 2, 2]],
+      maskBox: [0, 0, 2, 2],
+      keptTokens: [0, 3],
+      crop: [0, 0, 256, 256],
+    },
+  };
 }
 
 /** raw_attention_baseline: gain +3 [1, 5]; a layer sweep over layers 2 and 4. */

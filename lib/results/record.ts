@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { BackendInfo } from "../engine/backend.ts";
 import { configHash } from "./hash.ts";
 import { machineInfo, packageVersions } from "./io.ts";
-import { type Artifact, type Result, type ResultRow, SCHEMA_VERSION } from "./schema.ts";
+import { type Artifact, type Example, type Result, type ResultRow, SCHEMA_VERSION } from "./schema.ts";
 
 /** First 16 hex characters of the SHA-256 of a file's bytes (artifact identity). */
 export async function fileHash(path: string): Promise<string> {
@@ -23,6 +23,8 @@ export interface RecordInput {
   prompt: { template: string; metricVariant: string };
   rows: ResultRow[];
   artifacts: Artifact[];
+  /** Recorded examples (lib/results/example_schema.ts); the field is left out when undefined. */
+  examples?: Example[];
   notes?: string[];
   startedAt: Date;
   phases?: Record<string, number>;
@@ -53,6 +55,7 @@ export function makeResult(input: RecordInput): Result {
       ...(input.phases ? { phases: input.phases } : {}),
     },
   };
+  if (input.examples) result.examples = input.examples;
   if (input.notes) result.notes = input.notes;
   return result;
 }

@@ -7,6 +7,7 @@
  * dates and durations therefore live only in `timing`.
  */
 import { z } from "zod";
+import { ExampleSchema } from "./example_schema.ts";
 import { configHash, findNonJson } from "./hash.ts";
 
 /** Version of this schema; bump it (and migrate readers) when the shape changes. */
@@ -73,6 +74,11 @@ export const ResultSchema = z.strictObject({
   prompt: z.strictObject({ template: z.string(), metricVariant: z.string() }),
   rows: z.array(ResultRowSchema),
   artifacts: z.array(ArtifactSchema),
+  /**
+   * A few questions recorded in full for the report's example figures (main_results). Optional, so
+   * results written before it existed stay valid without a schema version bump.
+   */
+  examples: z.array(ExampleSchema).optional(),
   notes: z.array(z.string()).optional(),
   timing: TimingSchema,
 }).superRefine((result, ctx) => {
@@ -94,5 +100,7 @@ export type Result = z.infer<typeof ResultSchema>;
 export type ResultRow = z.infer<typeof ResultRowSchema>;
 /** One artifact reference of a result. */
 export type Artifact = z.infer<typeof ArtifactSchema>;
+/** One recorded example of a result (lib/results/example_schema.ts). */
+export type { Example } from "./example_schema.ts";
 /** The timing block of a result. */
 export type Timing = z.infer<typeof TimingSchema>;

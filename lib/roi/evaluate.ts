@@ -34,8 +34,9 @@ import {
   type LayerSpec,
   relativeAttention,
 } from "./attention.ts";
-import type { RoiPath } from "./propose.ts";
+import type { RoiPath, RoiProposal } from "./propose.ts";
 import { proposal, roiBlocks, type Rpn, stageOne, type StageOneResult } from "./two_stage.ts";
+import type { RoiCrop } from "./upscale_geometry.ts";
 import { vicropFromMap } from "./vicrop.ts";
 
 /** One evaluation question with its original image and the letterboxed encoder input. */
@@ -124,6 +125,20 @@ export interface MethodRun {
   roiTokens: number[];
   /** sdrpn: questions per proposal path. */
   paths?: Record<RoiPath, number>;
+  /**
+   * sdrpn: per question, what the crop was chosen from — kept (a few KB per suite) so that an experiment
+   * can record examples of exactly what this run did instead of recomputing stage 1 on another batch.
+   */
+  stage1?: SdrpnTrace;
+}
+
+/** Per question of an sdrpn run: the RoI logits, the proposal at τ_conf and the crops made from it. */
+export interface SdrpnTrace {
+  /** τ_conf applied on this suite. */
+  threshold: number;
+  logits: Float32Array[];
+  proposals: RoiProposal[];
+  crops: RoiCrop[][];
 }
 
 export interface EvaluateOptions {
@@ -231,6 +246,7 @@ export async function evaluateSuite(
         crops: rois.map((r) => unionBox(r.crops.map((c) => c.sourceBox))),
         roiTokens: rois.map((r) => r.crops.reduce((a, c) => a + (c.keptTokens?.length ?? N), 0)),
         paths,
+        stage1: { threshold: tau, logits: stage1.logits, proposals, crops: rois.map((r) => r.crops) },
       });
     }
   }

@@ -41,7 +41,7 @@ import { formatTable } from "../report/table.ts";
 import { canonicalJson } from "../results/hash.ts";
 import { writeResult } from "../results/io.ts";
 import { fileHash, makeResult, TESTBED_PROMPT } from "../results/record.ts";
-import type { Artifact, ResultRow } from "../results/schema.ts";
+import type { Artifact, Example, ResultRow } from "../results/schema.ts";
 import {
   cropIou,
   type EvalSuite,
@@ -53,6 +53,7 @@ import {
   type VicropMethod,
   warmUp,
 } from "./evaluate.ts";
+import { collectExamples, type ExampleRpn, exampleSelection } from "./examples.ts";
 import {
   disposeRpn,
   ensureRpn,
@@ -63,6 +64,7 @@ import {
 } from "./pipeline.ts";
 import { LabelVariantSchema } from "./pseudo_labels.ts";
 import { ensureTeacher, type TeacherConfig } from "./teacher_cache.ts";
+import type { TeacherHeader } from "./teacher_file.ts";
 import type { TeacherRecord } from "./teacher.ts";
 import { RELEASED_THRESHOLDS } from "./thresholds.ts";
 import { RpnTrainConfigSchema } from "./train_rpn.ts";
@@ -163,6 +165,8 @@ export class Experiment<C extends ExperimentConfig> {
   readonly #seconds = new Map<string, { key: RowKey; seconds: number; runs: number }>();
   readonly #pairs: { a: RowKey; b: RowKey; label?: RowKey }[] = [];
   readonly #notes: string[] = [];
+  /** Set by `recordExamples`; the result has an `examples` block only then. */
+  #examples: Example[] | undefined;
   #warm = false;
 
   private constructor(
@@ -229,7 +233,7 @@ export class Experiment<C extends ExperimentConfig> {
   /** Teacher records of a teacher config (default: the config's), from the shared cache. */
   async teacher(
     teacher: TeacherConfig = this.config.teacher,
-  ): Promise<{ path: string; records: TeacherRecord[] }> {
+  ): Promise<{ path: string; header: TeacherHeader; records: TeacherRecord[] }> {
     const t0 = performance.now();
     let bar: ReturnType<typeof progress> | undefined; // only when the pass is computed, not read
     let last = 0;
@@ -355,6 +359,36 @@ export class Experiment<C extends ExperimentConfig> {
   }
 
   /**
+   * Record `count` examples (lib/roi/examples.ts `exampleSelection`) of an SD-RPN run for the report's
+   * example figures: `runs` must hold the runs of `answerMethods` and of `rpn.method` on the selected
+   * suites. The teacher pass on the example questions uses the config's teacher, its cached sink
+   * dimensions and the label variant. 0 records nothing (and the result has no `examples` block).
+   */
+  async recordExamples(
+    suites: readonly EvalSuite[],
+    runs: readonly MethodRun[],
+    options: { count: number; answerMethods: readonly string[]; rpn: ExampleRpn },
+  ): Promise<void> {
+    if (options.count === 0) return;
+    const { teacher, variant, dataSeed, n } = this.config;
+    const { header } = await this.teacher(teacher);
+    const t0 = performance.now();
+    const picks = exampleSelection(suites.map((s) => s.name), n, options.count);
+    this.#examples = await collectExamples(this.model, {
+      suites,
+      picks,
+      dataSeed,
+      runs,
+      answerMethods: options.answerMethods,
+      rpn: options.rpn,
+      teacher,
+      sinkDims: header.sinkDims,
+      variant,
+    });
+    this.#phase("examples", t0);
+  }
+
+  /**
    * Write the result: rows of every metric and the registered differences; the seconds and throughput of
    * every method go to `timing.phases` (wall-clock, so outside the rows). Print a summary.
    */
@@ -376,6 +410,7 @@ export class Experiment<C extends ExperimentConfig> {
       prompt: { ...TESTBED_PROMPT },
       rows,
       artifacts: [...this.#artifacts.values()],
+      ...(this.#examples ? { examples: this.#examples } : {}),
       notes: [
         `seeds ${this.seeds.join(",")} vary the RPN's training and data order; the base model and the ` +
         "questions are fixed, so baseline and training-free methods are evaluated once. Values are means over " +
