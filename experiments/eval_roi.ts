@@ -142,6 +142,8 @@ await runMain(async () => {
       raw: r3(mean(cropIou(run("vicrop"), suite))),
       rpn: r3(mean(cropIou(mask, suite))),
       random: r3(mean(randomCropIou(mask, suite, rng))),
+      // Chance level of the ViCrop-style window (its size differs from the RPN's crops).
+      "raw-random": r3(mean(randomCropIou(run("vicrop"), suite, rng))),
     };
     for (const [k, v] of Object.entries(loc)) {
       rows.push({
@@ -180,6 +182,7 @@ await runMain(async () => {
       sdrpn_mask: acc.sdrpn_mask,
       iou: { raw: loc.raw, pseudo: r3(mean(pseudoIou)), rpn: loc.rpn, random: loc.random },
       paths,
+      rawRandom: loc["raw-random"],
     });
   }
   phases["evaluation"] = Object.values(seconds).reduce((a, b) => a + b, 0);
@@ -211,15 +214,41 @@ await runMain(async () => {
     },
   });
   await writeResult(cfg.out, result);
-  if (args.json) console.log(JSON.stringify({ suites: summary, throughput }));
+  // The --json contract (issue 3): suites without the table-only fields.
+  const jsonSuites = summary.map(({ paths: _p, rawRandom: _r, ...rest }) => rest);
+  if (args.json) console.log(JSON.stringify({ suites: jsonSuites, throughput }));
   else {
     console.log(formatTable(
-      ["suite", "n", "baseline", "vicrop", "sdrpn_box", "sdrpn_mask", "IoU raw", "IoU rpn", "IoU random"],
+      [
+        "suite",
+        "n",
+        "baseline",
+        "vicrop",
+        "sdrpn_box",
+        "sdrpn_mask",
+        "IoU raw",
+        "(random)",
+        "RPN crops",
+        "IoU rpn",
+        "(random)",
+      ],
       summary.map((s) => {
         const io = s.iou as Record<string, number>;
-        return [s.suite, s.n, s.baseline, s.vicrop, s.sdrpn_box, s.sdrpn_mask, io.raw, io.rpn, io.random].map(
-          String,
-        );
+        const paths = s.paths as { none: number };
+        const crops = `${(100 * (1 - paths.none / (s.n as number))).toFixed(0)} %`;
+        return [
+          s.suite,
+          s.n,
+          s.baseline,
+          s.vicrop,
+          s.sdrpn_box,
+          s.sdrpn_mask,
+          io.raw,
+          s.rawRandom,
+          crops,
+          io.rpn,
+          io.random,
+        ].map(String);
       }),
     ));
     console.log(`throughput vs baseline: vicrop ${throughput.vicrop}×, sdrpn ${throughput.sdrpn}×`);

@@ -210,6 +210,17 @@ Deno.test({
     const summary = JSON.parse(ev.stdout);
     assert.deepEqual(summary.suites.map((s: { suite: string }) => s.suite), ["doc", "pope"]);
     for (const s of summary.suites) {
+      // Exactly the keys of the issue's --json contract.
+      assert.deepEqual(Object.keys(s).sort(), [
+        "baseline",
+        "iou",
+        "kind",
+        "n",
+        "sdrpn_box",
+        "sdrpn_mask",
+        "suite",
+        "vicrop",
+      ]);
       for (const k of ["baseline", "vicrop", "sdrpn_box", "sdrpn_mask"]) assert.ok(s[k] >= 0 && s[k] <= 100);
       for (const k of ["raw", "pseudo", "rpn", "random"]) assert.ok(s.iou[k] >= 0 && s.iou[k] <= 1);
     }
