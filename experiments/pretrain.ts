@@ -21,8 +21,9 @@ import { SUITE_NAMES } from "../lib/data/schema.ts";
 import { SUITES } from "../lib/data/suites.ts";
 import { AdamW, cosineLr } from "../lib/engine/adamw.ts";
 import { Rng } from "../lib/engine/rng.ts";
-import { defaultTokenizer, saveCheckpoint } from "../lib/model/checkpoint.ts";
-import { ModelConfigSchema } from "../lib/model/config.ts";
+import { defaultTokenizer, loadCheckpoint, saveCheckpoint } from "../lib/model/checkpoint.ts";
+import { type ModelConfig, ModelConfigSchema } from "../lib/model/config.ts";
+import { fileHash } from "../lib/results/record.ts";
 import { DEFAULT_CROP_MIX } from "../lib/model/crop_plan.ts";
 import { GradPool } from "../lib/model/grad_pool.ts";
 import { countTensorParams, initTensors, type TensorMap } from "../lib/model/params.ts";
@@ -76,6 +77,10 @@ const Config = z.strictObject({
   freezeStem: z.boolean().default(true)
     .describe("keep the pretrained token stem frozen in the MLLM stage (as LLaVA freezes CLIP)"),
   model: ModelConfigSchema.omit({ vocabSize: true }).partial().default({}).describe("architecture overrides"),
+  init: z.string().default("").describe(
+    "continue from this checkpoint folder (its weights; the vision stage and alignment are skipped, the data " +
+      "stream continues after the parent's steps); '' = from scratch",
+  ),
   checkpointEvery: z.int().positive().default(50).describe("steps between resumable state checkpoints"),
   out: z.string().default("data/base").describe("folder of the final checkpoint"),
   cacheDir: z.string().default("data/cache").describe("folder for resumable state (pretrain/<hash>/)"),
@@ -113,12 +118,19 @@ await runMain(async () => {
   const modelConfig = ModelConfigSchema.parse({ ...cfg.model, vocabSize: tokenizer.size });
   // The output folder does not change the weights, so it is not part of the state's identity.
   const { out: _out, cacheDir: _cache, stopAt: _stop, ...trainCfg } = cfg;
-  const hash = configHash({ cfg: trainCfg, seed: args.seed, backend: args.backend, modelConfig });
+  // A continuation is identified by its parent's weights, not by the parent's folder name.
+  const parent = cfg.init ? await loadParent(cfg.init, modelConfig) : null;
+  const hash = configHash({
+    cfg: { ...trainCfg, init: parent?.sha256 ?? "" },
+    seed: args.seed,
+    backend: args.backend,
+    modelConfig,
+  });
   const stateDir = join(cfg.cacheDir, "pretrain", hash);
   const statePath = join(stateDir, "state.safetensors");
   const logPath = join(stateDir, "train_log.jsonl");
 
-  let tensors: TensorMap = initTensors(modelConfig, new Rng(args.seed).fork("init"));
+  let tensors: TensorMap = parent?.tensors ?? initTensors(modelConfig, new Rng(args.seed).fork("init"));
   const flat: Record<string, Float32Array> = Object.fromEntries(
     Object.entries(tensors).map(([k, t]) => [k, t.data]),
   );
@@ -130,7 +142,7 @@ await runMain(async () => {
   });
   let log: LogLine[] = [];
   let start = 0;
-  let visionDone = false;
+  let visionDone = parent !== null;
   if (existsSync(statePath)) {
     const state = await loadSafetensors(statePath);
     start = Number(state.metadata.step);
@@ -246,6 +258,7 @@ await runMain(async () => {
     shards: cfg.workers,
     align: cfg.align,
     totalSteps: cfg.steps,
+    stepOffset: parent?.steps ?? 0,
   });
   const end = cfg.stopAt > 0 ? Math.min(cfg.stopAt, cfg.steps) : cfg.steps;
   const frozen = new Set(cfg.freezeStem ? stemParams(modelConfig) : []);
@@ -306,10 +319,12 @@ await runMain(async () => {
     pretrainConfig: { ...trainCfg, out: cfg.out },
     seed: args.seed,
     backend: args.backend,
-    steps: cfg.steps,
-    samples: cfg.steps * cfg.batchSize,
+    // Optimiser steps behind these weights, a parent's included (a further continuation starts after them).
+    steps: (parent?.steps ?? 0) + cfg.steps,
+    samples: ((parent?.steps ?? 0) + cfg.steps) * cfg.batchSize,
     finalLoss: mean(log.slice(-50).map((l) => l.loss)),
-    visionStageAccuracy: visionAccuracy,
+    visionStageAccuracy: visionAccuracy ?? parent?.training?.visionStageAccuracy ?? null,
+    ...(parent ? { init: { path: cfg.init, sha256: parent.sha256, training: parent.training } } : {}),
     // Timings of this invocation (a resumed run reports only the steps it ran).
     timing: {
       seconds: round(seconds),
@@ -320,9 +335,14 @@ await runMain(async () => {
     },
   };
   await saveCheckpoint(cfg.out, modelConfig, tokenizer, tensors, training);
+  // A continuation's log follows its parent's, with steps counted on from the parent's last one.
+  const fullLog = [
+    ...(parent?.log ?? []),
+    ...log.map((l) => ({ ...l, step: l.step + (parent?.steps ?? 0) })),
+  ];
   await writeFileAtomic(
     join(cfg.out, "train_log.jsonl"),
-    log.map((l) => JSON.stringify(l)).join("\n") + "\n",
+    fullLog.map((l) => JSON.stringify(l)).join("\n") + "\n",
   );
   console.error(
     `pretrain: done in ${seconds.toFixed(0)} s (${training.timing.samplesPerSecond} samples/s), ` +
@@ -358,4 +378,36 @@ function round(x: number): number {
 
 function mean(xs: number[]): number {
   return xs.length ? round(xs.reduce((a, b) => a + b, 0) / xs.length) : NaN;
+}
+
+interface Parent {
+  tensors: TensorMap;
+  sha256: string;
+  /** Optimiser steps the parent trained (its data stream position). */
+  steps: number;
+  training: Record<string, unknown> | undefined;
+  log: LogLine[];
+}
+
+/** The checkpoint a continuation starts from; its architecture must be the configured one. */
+async function loadParent(dir: string, modelConfig: ModelConfig): Promise<Parent> {
+  const { config, tensors, file } = await loadCheckpoint(dir);
+  for (const key of Object.keys(modelConfig) as (keyof ModelConfig)[]) {
+    if (JSON.stringify(config[key]) !== JSON.stringify(modelConfig[key])) {
+      throw new Error(
+        `Cannot continue from "${dir}": its model.${key} is ${JSON.stringify(config[key])}, ` +
+          `the config says ${JSON.stringify(modelConfig[key])}`,
+      );
+    }
+  }
+  const training = file.training as Record<string, unknown> | undefined;
+  const steps = Number(training?.steps);
+  if (!Number.isInteger(steps) || steps < 0) {
+    throw new Error(`Cannot continue from "${dir}": model.json has no training.steps`);
+  }
+  const logPath = join(dir, "train_log.jsonl");
+  const log = existsSync(logPath)
+    ? (await Deno.readTextFile(logPath)).split("\n").filter((l) => l).map((l) => JSON.parse(l) as LogLine)
+    : [];
+  return { tensors, sha256: await fileHash(join(dir, "model.safetensors")), steps, training, log };
 }

@@ -86,6 +86,38 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "pretrain continues from a checkpoint: new data, the parent's log first, and a clear error on a mismatch",
+  sanitizeResources: false,
+  async fn() {
+    const parent = join(tmp, "parent");
+    const p = await run("pretrain.ts", pretrainArgs(tmp, "parent")); // 6 steps
+    assert.equal(p.code, 0, p.stderr);
+    const r = await run("pretrain.ts", pretrainArgs(tmp, "cont", [`init=${parent}`, "steps=4"])); // 4 more
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /vision stage/);
+    const { loadCheckpoint } = await import("../lib/model/checkpoint.ts");
+    const child = await loadCheckpoint(join(tmp, "cont"));
+    const training = child.file.training as { steps: number; init: { path: string } };
+    assert.equal(training.steps, 10);
+    assert.equal(training.init.path, parent);
+    const parentLog = (await Deno.readTextFile(join(parent, "train_log.jsonl"))).trim().split("\n");
+    const log = (await Deno.readTextFile(join(tmp, "cont", "train_log.jsonl"))).trim().split("\n");
+    assert.deepEqual(log.slice(0, 6), parentLog);
+    assert.deepEqual(log.map((l) => JSON.parse(l).step), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const a = await loadCheckpoint(parent);
+    assert.notDeepEqual(child.tensors["lm.layers.0.wq"]!.data, a.tensors["lm.layers.0.wq"]!.data);
+
+    const bad = await run("pretrain.ts", pretrainArgs(tmp, "cont2", [`init=${parent}`, "model.mlp=24"]));
+    assert.equal(bad.code, 1);
+    assert.match(
+      bad.stderr,
+      new RegExp(`Cannot continue from "${parent}": its model.mlp is 16, the config says 24`),
+    );
+  },
+});
+
+Deno.test({
   name: "eval-base writes a valid result and the --json summary, byte-identical on a rerun except timing",
   sanitizeResources: false,
   async fn() {

@@ -25,6 +25,11 @@ export interface PretrainBatchSpec {
   /** Share of alignment batches, linear from `start` (step 0) to `end` (last step). */
   align: { start: number; end: number };
   totalSteps: number;
+  /**
+   * Position of step 0 in the data stream (default 0). A run continuing from a checkpoint that trained
+   * for k steps passes k, so it sees new samples rather than replaying the parent's.
+   */
+  stepOffset?: number;
 }
 
 export async function pretrainBatch(
@@ -32,14 +37,15 @@ export async function pretrainBatch(
   config: ModelConfig,
   spec: PretrainBatchSpec,
 ): Promise<{ kind: CropKind | "align"; shards: SequenceBatch[] }> {
-  const stepRng = new Rng(hashSeed(spec.seed, `pretrain/step/${spec.step}`));
+  const at = spec.step + (spec.stepOffset ?? 0);
+  const stepRng = new Rng(hashSeed(spec.seed, `pretrain/step/${at}`));
   const progress = spec.totalSteps > 1 ? spec.step / (spec.totalSteps - 1) : 0;
   const alignShare = spec.align.start + (spec.align.end - spec.align.start) * progress;
   if (stepRng.next() < alignShare) {
     const items = await Promise.all(
       Array.from(
         { length: spec.batchSize },
-        (_, i) => alignmentItem(tokenizer, config, spec.step * spec.batchSize + i, spec.seed),
+        (_, i) => alignmentItem(tokenizer, config, at * spec.batchSize + i, spec.seed),
       ),
     );
     return { kind: "align", shards: shard(tokenizer, config, items, spec.shards) };
@@ -47,7 +53,7 @@ export async function pretrainBatch(
   const kind = pickKind(stepRng, spec.mix);
   const items = await Promise.all(
     Array.from({ length: spec.batchSize }, (_, i) => {
-      const index = spec.step * spec.batchSize + i;
+      const index = at * spec.batchSize + i;
       const suite = spec.suites[hashSeed(spec.seed, `pretrain/suite/${index}`) % spec.suites.length]!;
       const rng = new Rng(hashSeed(spec.seed, `pretrain/crop/${index}`));
       return pretrainItem(tokenizer, config, suite, index, spec.seed, kind, rng);

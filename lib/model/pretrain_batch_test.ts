@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import { tinyModel } from "./test_helpers.ts";
+import { pretrainBatch, type PretrainBatchSpec } from "./pretrain_batch.ts";
+import { DEFAULT_CROP_MIX } from "./crop_plan.ts";
+
+const { config, tokenizer } = tinyModel();
+
+function spec(step: number, extra: Partial<PretrainBatchSpec> = {}): PretrainBatchSpec {
+  return {
+    seed: 4,
+    step,
+    batchSize: 3,
+    suites: ["train-scenes", "train-covers"],
+    mix: DEFAULT_CROP_MIX,
+    shards: 1,
+    align: { start: 0, end: 0 },
+    totalSteps: 100,
+    ...extra,
+  };
+}
+
+Deno.test("pretrainBatch() is a pure function of (seed, step)", async () => {
+  const a = await pretrainBatch(tokenizer, config, spec(7));
+  const b = await pretrainBatch(tokenizer, config, spec(7));
+  assert.equal(a.kind, b.kind);
+  assert.deepEqual(a.shards[0]!.ids, b.shards[0]!.ids);
+  assert.deepEqual(a.shards[0]!.patches, b.shards[0]!.patches);
+});
+
+Deno.test("stepOffset k makes step s the data of step s + k (a continuation sees new samples)", async () => {
+  const shifted = await pretrainBatch(tokenizer, config, spec(2, { stepOffset: 5 }));
+  const same = await pretrainBatch(tokenizer, config, spec(7));
+  const replay = await pretrainBatch(tokenizer, config, spec(2));
+  assert.equal(shifted.kind, same.kind);
+  assert.deepEqual(shifted.shards[0]!.ids, same.shards[0]!.ids);
+  assert.deepEqual(shifted.shards[0]!.patches, same.shards[0]!.patches);
+  assert.notDeepEqual(shifted.shards[0]!.patches, replay.shards[0]!.patches);
+});
