@@ -14,9 +14,7 @@
  *   deno task main_results [--scale quick|default|full] [--seeds 0,1,2] [--set key=value]
  */
 import { z } from "zod";
-import { Rng } from "../lib/engine/rng.ts";
 import { EXPERIMENTS, MAIN_METHODS as M } from "../lib/report/conventions.ts";
-import { randomCropIou } from "../lib/roi/evaluate.ts";
 import { experimentConfigFields, runExperiment, VicropConfigSchema } from "../lib/roi/experiment.ts";
 import { pseudoLabelIou } from "../lib/roi/pipeline.ts";
 
@@ -45,7 +43,6 @@ await runExperiment({
     { kind: "baseline", key: baseline! },
     exp.vicrop(vicrop!, cfg.vicrop),
   ]);
-  const randomRng = new Rng(exp.seeds[0]!).fork("random-box");
   for (const seed of exp.seeds) {
     const { rpn, teacherRecords } = await exp.rpn(seed);
     const runs = await exp.evaluate(suites, [
@@ -54,10 +51,6 @@ await runExperiment({
     ], {
       label: `seed ${seed}`,
     });
-    for (const run of runs.filter((r) => r.key.method === M.sdrpn)) {
-      const suite = suites.find((s) => s.name === run.suite)!;
-      exp.table.addValues("iou", { method: "random_box" }, run.suite, randomCropIou(run, suite, randomRng));
-    }
     if (seed === exp.seeds[0]) {
       // Examples from the first seed's RPN: the crop behind the recorded SD-RPN answer, not a recomputation.
       await exp.recordExamples(suites, [...fixed, ...runs], {
@@ -78,7 +71,8 @@ await runExperiment({
   exp.pair(sdrpn!, vicrop!);
   exp.pair(sdrpn!, sdrpnBox!);
   exp.note(
-    "iou rows: crop vs true target box (analysis only); random_box = a box of the SD-RPN crop's size at a " +
-      "uniformly random position; pseudo_labels = fg box of the teacher's pseudo-labels (suite teacher).",
+    "iou rows: crop vs true target box (analysis only); iou_random = its chance level, a box of each crop's " +
+      "size at a uniformly random position; crop_rate = share of questions with a crop; pseudo_labels = fg box " +
+      "of the teacher's pseudo-labels (suite teacher).",
   );
 });

@@ -176,8 +176,13 @@ Deno.test({
     for (const d of ["sdrpn-vs-baseline", "sdrpn_box-vs-baseline", "vicrop-vs-baseline", "sdrpn-vs-vicrop"]) {
       assert.ok(find(main, d, "mean", "delta_accuracy")?.ci, d);
     }
-    for (const m of ["vicrop", "sdrpn", "sdrpn_box", "random_box"]) {
+    for (const m of ["vicrop", "sdrpn", "sdrpn_box"]) {
       assert.ok(find(main, m, "mean", "iou"), `iou ${m}`);
+      // Its chance level and crop rate, for the report's localisation table.
+      for (const metric of ["iou_random", "crop_rate"]) {
+        const r = find(main, m, "mean", metric);
+        assert.ok(r && r.value >= 0 && r.value <= 1 && r.ci, `${metric} ${m}`);
+      }
     }
     // Examples for the report (default 6): every question of both suites at n = 3, from seed 0's RPN; the
     // report regenerates their images.

@@ -81,6 +81,10 @@ export const METRICS = {
   f1: "f1",
   throughput: "throughput",
   iou: "iou",
+  /** Chance level of `iou`: a random box of each crop's size (analysis only). */
+  iouRandom: "iou_random",
+  /** Share of questions for which a method added a crop (0/1 per question). */
+  cropRate: "crop_rate",
   deltaAccuracy: "delta_accuracy",
   deltaThroughput: "delta_throughput",
 } as const;

@@ -16,6 +16,7 @@ import { exampleFigures, type ExampleImages, examplesSection } from "./examples.
 import { buildFigures, type Figure, STANDARD_FIGURES } from "./figures.ts";
 import { answersSection, ladderSection } from "./ladder.ts";
 import { layersSection } from "./layers.ts";
+import { localisationSection } from "./localisation.ts";
 import { indexResults, type ResultSet } from "./lookup.ts";
 import { type PaperContext, table1Section, table2Section } from "./main_tables.ts";
 import { formatNumber, markdownTable } from "./markdown.ts";
@@ -68,6 +69,7 @@ export function buildReport(
     dataSizeSection(set, paper),
     answersSection(set, paper),
     sweepsSection(set),
+    localisationSection(set),
     claimsSection(set, context),
     figuresSection(set, figures),
     examplesSection(main, examples, FIGURES_DIR),

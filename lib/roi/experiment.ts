@@ -24,7 +24,7 @@ import {
 import { SUITE_NAMES } from "../data/schema.ts";
 import { SUITES } from "../data/suites.ts";
 import { type BackendInfo, initBackend } from "../engine/backend.ts";
-import { Rng } from "../engine/rng.ts";
+import { hashSeed, Rng } from "../engine/rng.ts";
 import type { Mllm } from "../eval/answer.ts";
 import { type Aggregate, round, type RowKey, ScoreTable } from "../eval/rows.ts";
 import { loadModel } from "../model/checkpoint.ts";
@@ -49,6 +49,7 @@ import {
   loadSuites,
   type MethodRun,
   type MethodSpec,
+  randomCropIou,
   type SdrpnMethod,
   type VicropMethod,
   warmUp,
@@ -163,6 +164,8 @@ export class Experiment<C extends ExperimentConfig> {
   readonly #artifacts = new Map<string, Artifact>();
   readonly #phases: Record<string, number> = {};
   readonly #seconds = new Map<string, { key: RowKey; seconds: number; runs: number }>();
+  /** Random-box draws made so far per "<row id>/<suite>" (one stream per repetition). */
+  readonly #randomDraws = new Map<string, number>();
   readonly #pairs: { a: RowKey; b: RowKey; label?: RowKey }[] = [];
   readonly #notes: string[] = [];
   /** Set by `recordExamples`; the result has an `examples` block only then. */
@@ -342,6 +345,14 @@ export class Experiment<C extends ExperimentConfig> {
       this.table.addAnswers(run.key, run.suite, suite.family, run.answers, samples);
       if (kinds.get(rowId(run.key)) !== "baseline") {
         this.table.addValues(METRICS.iou, run.key, run.suite, cropIou(run, suite));
+        // Chance level of that IoU: a random box of each crop's size (a stream per key, suite and
+        // repetition, so it does not depend on evaluation order), and how often the method cropped at all.
+        const id = `${rowId(run.key)}/${run.suite}`;
+        const rep = this.#randomDraws.get(id) ?? 0;
+        this.#randomDraws.set(id, rep + 1);
+        const rng = new Rng(hashSeed(0, `iou-random/${id}/${rep}`));
+        this.table.addValues(METRICS.iouRandom, run.key, run.suite, randomCropIou(run, suite, rng));
+        this.table.addValues(METRICS.cropRate, run.key, run.suite, run.crops.map((c) => (c ? 1 : 0)));
       }
       if (options.roiTokens) this.table.addValues("roi_tokens", run.key, run.suite, run.roiTokens);
       const s = spent.get(rowId(run.key)) ?? { key: run.key, seconds: 0 };
