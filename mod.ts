@@ -128,6 +128,24 @@ export {
   type BackboneCacheSpec,
   ensureBackboneStates,
 } from "./lib/roi/backbone_cache.ts";
+/**
+ * Does an attention map look at the target? (analysis only: the true box measures maps, nothing else) The
+ * target's cells (centre in the box, through the letterbox; the cell of the box's centre when none),
+ * mass-in-box share, the box's cell share (its chance level), argmax-in-box and lift, per map or per head.
+ */
+export {
+  argmaxInBox,
+  boxShare,
+  cellCentre,
+  type EncoderGrid,
+  lift,
+  localiseHeads,
+  localiseMap,
+  type MapLocalisation,
+  massInBox,
+  type TargetBox,
+  targetCells,
+} from "./lib/roi/attention_localisation.ts";
 
 // Report: result files → REPORT.md + SVG figures, paper numbers beside ours, claims verdicts.
 /**
@@ -164,6 +182,18 @@ export {
   PaperTablesSchema,
   parsePaperTables,
 } from "./lib/report/paper.ts";
+/**
+ * The report section "Where the teacher's attention looks (analysis only)": per layer, the map's mass on
+ * the true target against a uniform map's, and its peak on the target, on training and evaluation suites.
+ */
+export {
+  type AttentionLayerRow,
+  attentionLayerRows,
+  attentionLocalisationSection,
+  type HeadLift,
+  headLifts,
+  type SplitCell,
+} from "./lib/report/attention_localisation.ts";
 /** Verdict on a paper claim from a measured effect and its 95 % CI. */
 export {
   type ClaimSpec,
@@ -181,6 +211,7 @@ export { judgeClaims, PAPER_CLAIMS, type PaperClaim } from "./lib/report/paper_c
 export {
   ABLATION_METHODS,
   AGGREGATE_SUITES,
+  ATTENTION_LOCALISATION,
   DATA_SIZE_DELTA,
   deltaMethod,
   experimentKey,

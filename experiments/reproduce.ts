@@ -19,7 +19,10 @@ import { EXPERIMENTS } from "../lib/report/conventions.ts";
 import { formatTable } from "../lib/report/table.ts";
 import { resultDir, SEED_COUNT } from "../lib/roi/experiment.ts";
 
-/** In run order: main_results first (it builds the default teacher pass and RPNs most others reuse). */
+/**
+ * In run order: main_results first (it builds the default teacher pass and RPNs most others reuse);
+ * attention_localisation (analysis only, one generation per question) last, as it is cheap.
+ */
 const ALL = [
   EXPERIMENTS.mainResults,
   EXPERIMENTS.rawAttentionBaseline,
@@ -28,9 +31,10 @@ const ALL = [
   EXPERIMENTS.maskedUpscaling,
   EXPERIMENTS.layerAblation,
   EXPERIMENTS.dataSizeSweep,
+  EXPERIMENTS.attentionLocalisation,
 ] as const;
 /** Training-free experiments: one seed is all they need. */
-const SEED_FREE = new Set<string>([EXPERIMENTS.rawAttentionBaseline]);
+const SEED_FREE = new Set<string>([EXPERIMENTS.rawAttentionBaseline, EXPERIMENTS.attentionLocalisation]);
 
 const Config = z.strictObject({
   experiments: z.array(z.enum(ALL)).min(1).default([...ALL]).describe("experiments to run, in this order"),

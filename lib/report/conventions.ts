@@ -41,6 +41,8 @@ export const EXPERIMENTS = {
   layerAblation: "layer_ablation",
   evalBase: "eval_base",
   evalRoi: "eval_roi",
+  /** Analysis only: where the teacher's answer→image attention looks (lib/roi/attention_localisation.ts). */
+  attentionLocalisation: "attention_localisation",
 } as const;
 
 /** One of `EXPERIMENTS`. */
@@ -87,6 +89,36 @@ export const METRICS = {
   cropRate: "crop_rate",
   deltaAccuracy: "delta_accuracy",
   deltaThroughput: "delta_throughput",
+} as const;
+
+/**
+ * Rows of `attention_localisation` (analysis only: the true box measures the attention maps, nothing
+ * else). Method `attention`; `extra.split` is `train` (the teacher's questions: training suites, its data
+ * seed) or `eval` (the evaluation suites), so the `mean` row of a split is the mean over that split's
+ * suites. Per map, `extra.layer` and `extra.head` (`"all"` = mean over heads, else the head index); the
+ * grounding layer's map after attention-based sink removal also sets `extra.sinks: "removed"`. Metrics
+ * per question (lib/roi/attention_localisation.ts): `mass_in_box` (share of the map's image mass on the
+ * target cells), `box_share` (target cells / N: the uniform map's mass in box, and the chance level of
+ * `argmax_in_box`), `argmax_in_box` (0/1) and `mass_excess` (mass_in_box − box_share, paired per question,
+ * so its CI says whether the map beats a uniform one). Rows with only `extra.split`: `accuracy` (percent)
+ * of the self-generated answers whose tokens are the queries, and `has_map` (0/1: the answer had more than
+ * one token, so there is a map; questions without one are left out of the map metrics). The sink-removed
+ * point also has `sink_cells` and `sink_on_target`: the share of all cells, and of the target's cells,
+ * that attention-based sink removal zeroes.
+ */
+export const ATTENTION_LOCALISATION = {
+  method: "attention",
+  allHeads: "all",
+  splits: { train: "train", eval: "eval" },
+  metrics: {
+    massInBox: "mass_in_box",
+    boxShare: "box_share",
+    argmaxInBox: "argmax_in_box",
+    massExcess: "mass_excess",
+    hasMap: "has_map",
+    sinkCells: "sink_cells",
+    sinkOnTarget: "sink_on_target",
+  },
 } as const;
 
 /** True for `accuracy` and for the scorer's `<family>-accuracy` (lib/eval/score.ts). */

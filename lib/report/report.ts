@@ -9,6 +9,7 @@
  * @module
  */
 import type { Result } from "../results/schema.ts";
+import { attentionLocalisationSection } from "./attention_localisation.ts";
 import { DASH, MISMATCH_MARK } from "./cells.ts";
 import { experimentKey, EXPERIMENTS } from "./conventions.ts";
 import { dataSizeSection } from "./data_size.ts";
@@ -69,6 +70,7 @@ export function buildReport(
     dataSizeSection(set, paper),
     answersSection(set, paper),
     sweepsSection(set),
+    attentionLocalisationSection(set),
     localisationSection(set),
     claimsSection(set, context),
     figuresSection(set, figures),
