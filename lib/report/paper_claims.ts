@@ -227,6 +227,7 @@ export function claimsSection(results: ResultSet, context: PaperContext): string
   const count = (o: Outcome) => judged.filter((j) => j.outcome === o).length;
   const outcomes: Outcome[] = ["confirmed", "not confirmed", "inconclusive", "not measured", "not run yet"];
   const failed = judged.filter((j) => j.outcome === "not confirmed");
+  const confirmed = judged.filter((j) => j.outcome === "confirmed");
   return [
     "## Claims",
     "",
@@ -241,6 +242,17 @@ export function claimsSection(results: ResultSet, context: PaperContext): string
     `- ${outcomes.map((o) => `${o}: ${count(o)}`).join(", ")}.`,
     "- Verdict: confirmed when the 95 % CI excludes 0 in the paper's direction; not confirmed when it " +
     "excludes 0 in the opposite direction; inconclusive when it contains 0 or no CI was measured.",
+    // A verdict is about the sign; say the sizes beside each other so a small effect is not read as a
+    // reproduction of a large one.
+    ...(confirmed.length > 0
+      ? [
+        "- **Confirmed means the direction, not the size:** " + confirmed.map((j) =>
+          `${j.claim.text}: ${
+            measuredCell(j.measured, { signed: true, decimals: j.claim.decimals ?? 1 })
+          } here vs ${j.claim.paperEffect(context)} in the paper`
+        ).join("; ") + ".",
+      ]
+      : []),
     ...failed.map((j) =>
       `- **Not confirmed here:** ${j.claim.text} — measured ${
         measuredCell(j.measured, { signed: true, decimals: j.claim.decimals ?? 1 })

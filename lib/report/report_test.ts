@@ -240,6 +240,13 @@ Deno.test("buildReport() gives every claim a verdict from its CI", () => {
   assert.ok(
     text.includes("- confirmed: 5, not confirmed: 1, inconclusive: 5, not measured: 1, not run yet: 1."),
   );
+  // Sizes beside each other for the confirmed ones (claim 1: +5 here, the paper's +9.2 ablation average).
+  assert.ok(
+    text.includes(
+      "- **Confirmed means the direction, not the size:** SD-RPN improves accuracy over the baseline (mean " +
+        "over suites): +5.0 [2.0, 8.0] here vs +9.2 (ablation average) in the paper; ",
+    ),
+  );
   assert.ok(
     text.includes(
       "- **Not confirmed here:** Masked upscaling beats box-only upscaling — measured -2.0 [-3.0, -1.0], " +
