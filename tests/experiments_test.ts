@@ -256,6 +256,10 @@ Deno.test({
     assert.deepEqual(methods(layers), ["baseline", "B1R3", "B4R3", "B5R3"]);
     assert.deepEqual(find(layers, "B4R3", "mean", "accuracy")!.extra, { B: 4, R: 3, paper: "B15R3" });
     assert.ok(layers.notes!.some((n) => n.includes("B3R3 → B1R3, B15R3 → B4R3, B18R3 → B5R3")));
+    // The paper's split claims, paired: the B15R3 analogue against the other two.
+    for (const d of ["B4R3-vs-B1R3", "B4R3-vs-B5R3"]) {
+      assert.ok(find(layers, d, "mean", "delta_accuracy")?.ci, d);
+    }
 
     const sizes = results.data_size_sweep!;
     assert.ok(find(sizes, "sdrpn", "mean", "accuracy", { samples: 6 }));
