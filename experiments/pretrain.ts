@@ -58,8 +58,11 @@ const Config = z.strictObject({
   align: z.strictObject({
     start: z.number().min(0).max(1).default(0.5),
     end: z.number().min(0).max(1).default(0.05),
+    // Optional rather than defaulted, so configs without it hash as before (shipped checkpoint, caches).
+    choice: z.number().min(0).max(1).optional(),
   }).default({ start: 0.5, end: 0.05 }).describe(
-    "share of single-object alignment batches, decaying linearly",
+    "share of single-object alignment batches, decaying linearly; `choice`: share of those that are " +
+      "multiple-choice (lib/data/alignment.ts)",
   ),
   vision: z.strictObject({
     steps: z.int().nonnegative().default(400),

@@ -14,29 +14,45 @@
 import { hashSeed, Rng } from "../engine/rng.ts";
 import type { Box, RgbImage } from "../image/types.ts";
 import { MARK_NAMES } from "./font.ts";
-import { Canvas, COLOUR_NAMES, COLOURS, SHAPES } from "./raster.ts";
+import { Canvas, COLOUR_NAMES, type ColourName, COLOURS, type ShapeName, SHAPES } from "./raster.ts";
 import {
   ALNUM,
   backgroundTone,
   type Detail,
   DETAIL_SCALE,
   drawShapeWithDetail,
+  letter,
+  markOptions,
   minSizeFor,
+  pairExcept,
   randomCode,
+  withOptions,
 } from "./suites/common.ts";
 
 export interface AlignmentSample {
   question: string;
   answer: string;
   image: RgbImage;
-  /** The object's box (for tests only). */
+  /** The object's box and the detail drawn in it (for tests only). */
   box: Box;
+  detail: Detail;
 }
 
 /** Canvas side: the object fills most of it, so the letterboxed 64-px view keeps details legible. */
 export const ALIGNMENT_SIZE = 72;
 
-export function alignmentSample(index: number, seed: number): AlignmentSample {
+/**
+ * Alignment sample `index` for `seed`. With `choiceShare` > 0 that share of samples (decided on a stream of
+ * its own, so the other samples are byte-identical to `choiceShare` = 0) become multiple-choice questions:
+ * "which mark is on …" with 2–4 options, or a mark pair with "on the left / right inside …" and 2 options,
+ * answered by the option letter. Why: after 4000 MLLM steps on the training suites the model still gave one
+ * letter to every multiple-choice question (README "What pretraining measured"); on one object the only
+ * thing left to learn is matching the read mark to its option.
+ */
+export function alignmentSample(index: number, seed: number, choiceShare = 0): AlignmentSample {
+  if (choiceShare > 0 && new Rng(hashSeed(seed, `alignment/choice/${index}`)).next() < choiceShare) {
+    return choiceSample(new Rng(hashSeed(seed, `alignment-choice/${index}`)));
+  }
   const rng = new Rng(hashSeed(seed, `alignment/${index}`));
   const colour = rng.pick(COLOUR_NAMES);
   const shape = rng.pick(SHAPES);
@@ -47,14 +63,7 @@ export function alignmentSample(index: number, seed: number): AlignmentSample {
   const mark = rng.pick(MARK_NAMES);
   const useMark = (kind === "yes" || kind === "no") ? rng.chance(0.5) : kind === "mark";
   const detail: Detail = useMark ? { kind: "mark", mark } : { kind: "code", text: code };
-  const canvas = new Canvas(ALIGNMENT_SIZE, ALIGNMENT_SIZE, backgroundTone(rng));
-  canvas.noise(rng, 6);
-  const min = minSizeFor({ shape, detail, scale });
-  const size = Math.min(ALIGNMENT_SIZE - 4, Math.max(min, rng.range(40, 64)));
-  const x = rng.range(0, ALIGNMENT_SIZE - size);
-  const y = rng.range(0, ALIGNMENT_SIZE - size);
-  const box: Box = [x, y, x + size, y + size];
-  drawShapeWithDetail(canvas, { colour: COLOURS[colour], shape, detail, scale, size }, box);
+  const { image, box } = drawObject(rng, colour, shape, detail, scale);
   const ref = `the ${colour} ${shape}`;
   let question: string;
   let answer: string;
@@ -72,5 +81,49 @@ export function alignmentSample(index: number, seed: number): AlignmentSample {
     question = `is there a ${asked} on ${ref} ?`;
     answer = kind;
   }
-  return { question, answer, image: canvas.toImage(), box };
+  return { question, answer, image, box, detail };
+}
+
+/** One shape of `colour` carrying `detail`, 40–64 px, somewhere on a noisy ALIGNMENT_SIZE canvas. */
+function drawObject(
+  rng: Rng,
+  colour: ColourName,
+  shape: ShapeName,
+  detail: Detail,
+  scale: number,
+): { image: RgbImage; box: Box } {
+  const canvas = new Canvas(ALIGNMENT_SIZE, ALIGNMENT_SIZE, backgroundTone(rng));
+  canvas.noise(rng, 6);
+  const min = minSizeFor({ shape, detail, scale });
+  const size = Math.min(ALIGNMENT_SIZE - 4, Math.max(min, rng.range(40, 64)));
+  const x = rng.range(0, ALIGNMENT_SIZE - size);
+  const y = rng.range(0, ALIGNMENT_SIZE - size);
+  const box: Box = [x, y, x + size, y + size];
+  drawShapeWithDetail(canvas, { colour: COLOURS[colour], shape, detail, scale, size }, box);
+  return { image: canvas.toImage(), box };
+}
+
+/** A single-object multiple-choice question (the V*-attribute / V*-spatial question forms). */
+function choiceSample(rng: Rng): AlignmentSample {
+  const colour = rng.pick(COLOUR_NAMES);
+  const shape = rng.pick(SHAPES);
+  const ref = `the ${colour} ${shape}`;
+  if (rng.chance(0.5)) {
+    const mark = rng.pick(MARK_NAMES);
+    const { image, box } = drawObject(rng, colour, shape, { kind: "mark", mark }, DETAIL_SCALE);
+    const o = markOptions(rng, mark, [], rng.range(2, 4));
+    const question = withOptions(`which mark is on ${ref} ?`, o.options);
+    return { question, answer: o.answer, image, box, detail: { kind: "mark", mark } };
+  }
+  const pair = pairExcept(rng, []) as Extract<Detail, { kind: "pair" }>;
+  const { image, box } = drawObject(rng, colour, shape, pair, DETAIL_SCALE);
+  const side = rng.chance(0.5) ? "left" : "right";
+  const options = rng.shuffle([pair.left, pair.right]);
+  return {
+    question: withOptions(`which mark is on the ${side} inside ${ref} ?`, options),
+    answer: letter(options.indexOf(side === "left" ? pair.left : pair.right)),
+    image,
+    box,
+    detail: pair,
+  };
 }

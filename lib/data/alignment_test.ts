@@ -28,3 +28,31 @@ Deno.test("alignmentSample() questions and answers stay inside the testbed langu
   }
   assert.deepEqual([...kinds].sort(), ["is there", "what code", "what mark"]);
 });
+
+Deno.test("alignmentSample() with a choice share: the other samples are unchanged, choice answers are right", () => {
+  let choices = 0;
+  for (let i = 0; i < 200; i++) {
+    const s = alignmentSample(i, 5, 0.5);
+    if (!s.question.startsWith("which mark")) {
+      assert.deepEqual(s, alignmentSample(i, 5));
+      continue;
+    }
+    choices++;
+    vocabTokens(s.question);
+    // "( A ) ring ( B ) bar" → ["ring", "bar"]; the answer letter must name the drawn mark.
+    const options = [...s.question.matchAll(/\( [A-D] \) (\w+)/g)].map((m) => m[1]!);
+    const picked = options["ABCD".indexOf(s.answer)];
+    if (s.detail.kind === "mark") {
+      assert.ok(options.length >= 2 && options.length <= 4, s.question);
+      assert.equal(picked, s.detail.mark, s.question);
+    } else if (s.detail.kind === "pair") {
+      assert.equal(options.length, 2, s.question);
+      const side = s.question.includes("on the left inside") ? s.detail.left : s.detail.right;
+      assert.equal(picked, side, s.question);
+    } else {
+      assert.fail(`choice sample ${i} carries a ${s.detail.kind} detail`);
+    }
+  }
+  // Binomial(200, 0.5): 75–125 holds with probability > 0.999.
+  assert.ok(choices > 75 && choices < 125, `choices ${choices}`);
+});

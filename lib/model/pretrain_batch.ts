@@ -22,8 +22,11 @@ export interface PretrainBatchSpec {
   mix: CropMix;
   /** Number of shards (gradient workers); rows are dealt round-robin. */
   shards: number;
-  /** Share of alignment batches, linear from `start` (step 0) to `end` (last step). */
-  align: { start: number; end: number };
+  /**
+   * Share of alignment batches, linear from `start` (step 0) to `end` (last step); `choice`: share of
+   * alignment samples that are multiple-choice questions (default 0).
+   */
+  align: { start: number; end: number; choice?: number };
   totalSteps: number;
   /**
    * Position of step 0 in the data stream (default 0). A run continuing from a checkpoint that trained
@@ -45,7 +48,8 @@ export async function pretrainBatch(
     const items = await Promise.all(
       Array.from(
         { length: spec.batchSize },
-        (_, i) => alignmentItem(tokenizer, config, at * spec.batchSize + i, spec.seed),
+        (_, i) =>
+          alignmentItem(tokenizer, config, at * spec.batchSize + i, spec.seed, spec.align.choice ?? 0),
       ),
     );
     return { kind: "align", shards: shard(tokenizer, config, items, spec.shards) };
@@ -81,8 +85,9 @@ async function alignmentItem(
   config: ModelConfig,
   index: number,
   seed: number,
+  choiceShare: number,
 ): Promise<SequenceItem> {
-  const { question, answer, image } = alignmentSample(index, seed);
+  const { question, answer, image } = alignmentSample(index, seed, choiceShare);
   return {
     question: tokenizer.encode(question),
     answer: tokenizer.encode(answer),

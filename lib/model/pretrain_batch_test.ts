@@ -36,3 +36,16 @@ Deno.test("stepOffset k makes step s the data of step s + k (a continuation sees
   assert.deepEqual(shifted.shards[0]!.patches, same.shards[0]!.patches);
   assert.notDeepEqual(shifted.shards[0]!.patches, replay.shards[0]!.patches);
 });
+
+Deno.test("align.choice reaches the alignment samples: share 1 makes every one multiple-choice", async () => {
+  const which = tokenizer.encode("which")[0]!;
+  const count = async (choice: number | undefined) => {
+    const align = choice === undefined ? { start: 1, end: 1 } : { start: 1, end: 1, choice };
+    const batch = await pretrainBatch(tokenizer, config, spec(3, { align, batchSize: 8 }));
+    assert.equal(batch.kind, "align");
+    return Array.from(batch.shards[0]!.ids).filter((id) => id === which).length;
+  };
+  assert.equal(await count(1), 8);
+  assert.equal(await count(undefined), 0);
+  assert.equal(await count(0), 0);
+});
