@@ -64,6 +64,13 @@ const Config = z.strictObject({
     "share of single-object alignment batches, decaying linearly; `choice`: share of those that are " +
       "multiple-choice (lib/data/alignment.ts)",
   ),
+  drills: z.strictObject({
+    start: z.number().min(0).max(1),
+    end: z.number().min(0).max(1),
+  }).optional().describe(
+    "share of text-only language-drill batches (lib/data/drills.ts), linear; absent = none. They train the " +
+      "decoder only (lm.*)",
+  ),
   vision: z.strictObject({
     steps: z.int().nonnegative().default(400),
     batchSize: z.int().positive().default(32),
@@ -262,10 +269,12 @@ await runMain(async () => {
     align: cfg.align,
     totalSteps: cfg.steps,
     stepOffset: parent?.steps ?? 0,
+    ...(cfg.drills ? { drills: cfg.drills } : {}),
   });
   const end = cfg.stopAt > 0 ? Math.min(cfg.stopAt, cfg.steps) : cfg.steps;
   const frozen = new Set(cfg.freezeStem ? stemParams(modelConfig) : []);
   const trainable = cfg.freezeStem ? Object.keys(flat).filter((n) => !frozen.has(n)) : undefined;
+  const decoder = Object.keys(flat).filter((n) => n.startsWith("lm."));
   const bar = progress("pretrain", end - start);
   let next = start < end ? pretrainBatch(tokenizer, modelConfig, spec(start)) : undefined;
   try {
@@ -276,7 +285,8 @@ await runMain(async () => {
       // Prepare the next batch (sharp resizes run on libuv threads) while the workers compute this one.
       next = step + 1 < end ? pretrainBatch(tokenizer, modelConfig, spec(step + 1)) : undefined;
       t = performance.now();
-      const r = await pool.step(flat, batch.shards, trainable);
+      // A drill has no image: only the decoder is in its graph, so only the decoder is asked for gradients.
+      const r = await pool.step(flat, batch.shards, batch.kind === "drill" ? decoder : trainable);
       timing.compute += (performance.now() - t) / 1000;
       timing.workerBusy += Math.max(...r.seconds);
       t = performance.now();

@@ -256,6 +256,7 @@ export function embedSequence(params: Params, config: ModelConfig, seq: Sequence
   const ids = tf.tensor2d(seq.ids, [B, seq.length], "int32");
   const text = embed(ids, params["lm.embed"]!) as tf.Tensor3D; // [B, T, d]
   const perBlock = seq.patches.length;
+  if (perBlock === 0) return text; // a text-only drill (buildSequences textOnly)
   const windows = new Float32Array(seq.patches.reduce((a, p) => a + p.length, 0));
   let at = 0;
   for (const p of seq.patches) windows.set(p, at), at += p.length;

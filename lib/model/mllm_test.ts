@@ -116,3 +116,21 @@ Deno.test("generate() matches greedy decoding by full recomputation and captures
     assert.equal(gen.captured[0]![b]!.length, answer.length - 1);
   }
 });
+
+Deno.test("forward() on a text-only drill equals the same row with its image tokens all masked out", async () => {
+  const [item] = someItems(tokenizer, 16, 1);
+  const text = { question: item!.question, answer: item!.answer, blocks: [] };
+  const masked = { ...text, blocks: [{ pixels: item!.blocks[0]!.pixels, keep: new Uint8Array(N) }] };
+  const a = forward(params, config, buildSequences(tokenizer, config, [text], { textOnly: true }));
+  const bSeq = buildSequences(tokenizer, config, [masked]);
+  const b = forward(params, config, bSeq);
+  const la = (await a.logits!.data()) as Float32Array; // [1, T, V]
+  const lb = (await b.logits!.data()) as Float32Array; // [1, T + N, V]
+  const V = config.vocabSize;
+  // Rows after the image: position t of the drill is position t + N of the masked row.
+  const from = 4; // first token after the system tokens
+  const drill = la.subarray(from * V);
+  const withImage = lb.subarray((from + N) * V, (from + N) * V + drill.length);
+  assert.ok(maxAbsDiff(drill, withImage) < 1e-4, `max diff ${maxAbsDiff(drill, withImage)}`);
+  tf.dispose([a.logits!, b.logits!]);
+});

@@ -1,6 +1,7 @@
 import { hashSeed, Rng } from "../engine/rng.ts";
 import type { SuiteName } from "../data/schema.ts";
 import { alignmentSample } from "../data/alignment.ts";
+import { languageDrill } from "../data/drills.ts";
 import { generateSample } from "../data/suites.ts";
 import { cropResize, letterbox } from "../image/resize.ts";
 import type { ModelConfig } from "./config.ts";
@@ -33,16 +34,35 @@ export interface PretrainBatchSpec {
    * for k steps passes k, so it sees new samples rather than replaying the parent's.
    */
   stepOffset?: number;
+  /**
+   * Share of text-only language-drill batches (lib/data/drills.ts), linear from `start` to `end`; absent =
+   * none. Decided on a stream of its own, so the other steps are unchanged.
+   */
+  drills?: { start: number; end: number };
 }
 
 export async function pretrainBatch(
   tokenizer: Tokenizer,
   config: ModelConfig,
   spec: PretrainBatchSpec,
-): Promise<{ kind: CropKind | "align"; shards: SequenceBatch[] }> {
+): Promise<{ kind: CropKind | "align" | "drill"; shards: SequenceBatch[] }> {
   const at = spec.step + (spec.stepOffset ?? 0);
   const stepRng = new Rng(hashSeed(spec.seed, `pretrain/step/${at}`));
   const progress = spec.totalSteps > 1 ? spec.step / (spec.totalSteps - 1) : 0;
+  if (spec.drills) {
+    const share = spec.drills.start + (spec.drills.end - spec.drills.start) * progress;
+    if (new Rng(hashSeed(spec.seed, `pretrain/drill-step/${at}`)).next() < share) {
+      const items = Array.from({ length: spec.batchSize }, (_, i): SequenceItem => {
+        const d = languageDrill(at * spec.batchSize + i, spec.seed);
+        return {
+          question: tokenizer.encode(`${d.content} ${d.question}`),
+          answer: tokenizer.encode(d.answer),
+          blocks: [],
+        };
+      });
+      return { kind: "drill", shards: shard(tokenizer, config, items, spec.shards, true) };
+    }
+  }
   const alignShare = spec.align.start + (spec.align.end - spec.align.start) * progress;
   if (stepRng.next() < alignShare) {
     const items = await Promise.all(
@@ -71,10 +91,11 @@ function shard(
   config: ModelConfig,
   items: SequenceItem[],
   shards: number,
+  textOnly = false,
 ): SequenceBatch[] {
   const out: SequenceBatch[] = [];
   for (let s = 0; s < shards; s++) {
-    out.push(buildSequences(tokenizer, config, items.filter((_, i) => i % shards === s)));
+    out.push(buildSequences(tokenizer, config, items.filter((_, i) => i % shards === s), { textOnly }));
   }
   return out;
 }

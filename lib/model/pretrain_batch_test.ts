@@ -49,3 +49,14 @@ Deno.test("align.choice reaches the alignment samples: share 1 makes every one m
   assert.equal(await count(undefined), 0);
   assert.equal(await count(0), 0);
 });
+
+Deno.test("drills: a drill step is text-only; without drills the same step is unchanged", async () => {
+  const plain = await pretrainBatch(tokenizer, config, spec(6));
+  const none = await pretrainBatch(tokenizer, config, spec(6, { drills: { start: 0, end: 0 } }));
+  assert.equal(none.kind, plain.kind);
+  assert.deepEqual(none.shards[0]!.ids, plain.shards[0]!.ids);
+  const drill = await pretrainBatch(tokenizer, config, spec(6, { drills: { start: 1, end: 1 } }));
+  assert.equal(drill.kind, "drill");
+  assert.deepEqual(drill.shards[0]!.patches, []);
+  assert.equal(drill.shards[0]!.ids.filter((id) => id === tokenizer.special("<img>")).length, 0);
+});

@@ -90,16 +90,20 @@ export function patchify(
   return out;
 }
 
-/** Lay out a batch; every item must carry the same number of visual blocks. */
+/**
+ * Lay out a batch; every item must carry the same number of visual blocks. `textOnly` admits items with no
+ * block at all (language-only drills: the template without the image), which nothing else may build.
+ */
 export function buildSequences(
   tokenizer: Tokenizer,
   config: ModelConfig,
   items: SequenceItem[],
+  options: { textOnly?: boolean } = {},
 ): SequenceBatch {
   if (items.length === 0) throw new Error("Cannot build an empty batch");
   const { tokens: n } = gridOf(config);
   const nBlocks = items[0]!.blocks.length;
-  if (nBlocks < 1) throw new Error("Cannot build a sequence without the image block");
+  if (nBlocks < 1 && !options.textOnly) throw new Error("Cannot build a sequence without the image block");
   for (const it of items) {
     if (it.blocks.length !== nBlocks) {
       throw new Error(
@@ -112,8 +116,8 @@ export function buildSequences(
   const img = tokenizer.special("<img>");
   const pad = tokenizer.special("<pad>");
   const eos = tokenizer.special("<eos>");
-  const visualStarts: number[] = [SYSTEM_LENGTH];
-  let cursor = SYSTEM_LENGTH + n;
+  const visualStarts: number[] = nBlocks > 0 ? [SYSTEM_LENGTH] : [];
+  let cursor = SYSTEM_LENGTH + (nBlocks > 0 ? n : 0);
   for (let k = 1; k < nBlocks; k++) {
     visualStarts.push(cursor + 1); // after <crop>
     cursor += 1 + n;

@@ -85,3 +85,22 @@ Deno.test("patchify() with a larger window centres it on the patch and zero-pads
   assert.deepEqual(token0, [0, 0, 0, 0, 0, z(0), z(1), z(2), 0, z(4), z(5), z(6), 0, z(8), z(9), z(10)]);
   assert.equal(p.length, 4 * per);
 });
+
+Deno.test("buildSequences() lays out a text-only drill only when asked to", () => {
+  const item = {
+    question: tokenizer.encode("ring which mark is on the red circle ?"),
+    answer: tokenizer.encode("A"),
+    blocks: [],
+  };
+  assert.throws(() => buildSequences(tokenizer, config, [item]), {
+    message: "Cannot build a sequence without the image block",
+  });
+  const seq = buildSequences(tokenizer, config, [item], { textOnly: true });
+  assert.deepEqual(seq.visualStarts, []);
+  assert.deepEqual(seq.patches, []);
+  // <bos> <sys1..3> <q> question(9) <a> A <eos>
+  assert.equal(seq.length, SYSTEM_LENGTH + 1 + 9 + 1 + 2);
+  assert.equal(seq.promptEnd, SYSTEM_LENGTH + 1 + 9);
+  assert.equal(seq.ids[SYSTEM_LENGTH], tokenizer.special("<q>"));
+  assert.equal(seq.targets[seq.promptEnd], tokenizer.encode("A")[0]);
+});
