@@ -7,12 +7,13 @@
  *
  *   ring which mark is on the red circle ? ( A ) bar ( B ) ring   →  B
  *
- * Why: after 5500 MLLM steps the model read marks on single objects (23/24) but still gave one letter to every
+ * Why: after 4000 MLLM steps the model read marks on single objects (23/24) but still gave one letter to every
  * multiple-choice question and one answer to every yes/no question, and 400 steps of single-object
- * multiple-choice alignment batches (12 800 questions) left their loss at chance (README "What pretraining
- * measured"). Text-only, the same decoder learns the matching in a few hundred steps of short sequences
- * (~0.27 s per 64 questions). The projector alignment (align_init.ts) maps a detail token onto the embedding
- * of its answer word, which is what lets a circuit learned on words apply to visual tokens.
+ * multiple-choice alignment batches (12 800 questions) left their loss at chance. Text-only, the same decoder
+ * learned the matching within 2000 steps of batch 64 (548 s; held-out spatial 55/62, yes/no on marks 49/53),
+ * but interleaved with image batches (pretraining `drills`) it learned only the copying kinds in as many
+ * steps (README "What pretraining measured"). The projector alignment (align_init.ts) maps a detail token onto
+ * the embedding of its answer word, which is what could let a circuit learned on words apply to visual tokens.
  *
  * Same language as the suites (every word in VOCAB_WORDS). Not an evaluation suite; sample i depends only on
  * (seed, i).
