@@ -10,8 +10,9 @@
  * Why: after 4000 MLLM steps the model read marks on single objects (23/24) but still gave one letter to every
  * multiple-choice question and one answer to every yes/no question, and 400 steps of single-object
  * multiple-choice alignment batches (12 800 questions) left their loss at chance. Text-only, the same decoder
- * learned the matching within 2000 steps of batch 64 (548 s; held-out spatial 55/62, yes/no on marks 49/53),
- * but interleaved with image batches (pretraining `drills`) it learned only the copying kinds in as many
+ * learned the matching within 2000 steps of batch 64 (548 s; spatial 55/62, yes/no on marks 49/53 on drills
+ * of another stream — a small space, so partly memorised), but interleaved with image batches (pretraining
+ * `drills`) it learned only the copying kinds in as many
  * steps (README "What pretraining measured"). The projector alignment (align_init.ts) maps a detail token onto
  * the embedding of its answer word, which is what could let a circuit learned on words apply to visual tokens.
  *
