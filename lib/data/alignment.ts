@@ -21,11 +21,11 @@ import {
   type Detail,
   DETAIL_SCALE,
   drawShapeWithDetail,
-  letter,
   markOptions,
   minSizeFor,
   pairExcept,
   randomCode,
+  sideQuestion,
   withOptions,
 } from "./suites/common.ts";
 
@@ -117,13 +117,6 @@ function choiceSample(rng: Rng): AlignmentSample {
   }
   const pair = pairExcept(rng, []) as Extract<Detail, { kind: "pair" }>;
   const { image, box } = drawObject(rng, colour, shape, pair, DETAIL_SCALE);
-  const side = rng.chance(0.5) ? "left" : "right";
-  const options = rng.shuffle([pair.left, pair.right]);
-  return {
-    question: withOptions(`which mark is on the ${side} inside ${ref} ?`, options),
-    answer: letter(options.indexOf(side === "left" ? pair.left : pair.right)),
-    image,
-    box,
-    detail: pair,
-  };
+  const q = sideQuestion(rng, ref, pair);
+  return { question: q.question, answer: q.answer, image, box, detail: pair };
 }

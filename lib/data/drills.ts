@@ -22,7 +22,15 @@
 import { hashSeed, Rng } from "../engine/rng.ts";
 import { MARK_NAMES } from "./font.ts";
 import { COLOUR_NAMES, SHAPES } from "./raster.ts";
-import { ALNUM, letter, markOptions, pairExcept, randomCode, withOptions } from "./suites/common.ts";
+import {
+  ALNUM,
+  type Detail,
+  markOptions,
+  pairExcept,
+  randomCode,
+  sideQuestion,
+  withOptions,
+} from "./suites/common.ts";
 
 /** Drill kinds: the question forms of the suites that need matching or copying. */
 export const DRILL_KINDS = ["choice", "spatial", "yes-mark", "yes-code", "code", "mark"] as const;
@@ -53,15 +61,9 @@ export function languageDrill(index: number, seed: number): Drill {
       };
     }
     case "spatial": {
-      const pair = pairExcept(rng, []) as { left: string; right: string };
-      const side = rng.chance(0.5) ? "left" : "right";
-      const options = rng.shuffle([pair.left, pair.right]);
-      return {
-        kind,
-        content: `${pair.left} ${pair.right}`,
-        question: withOptions(`which mark is on the ${side} inside ${ref} ?`, options),
-        answer: letter(options.indexOf(side === "left" ? pair.left : pair.right)),
-      };
+      const pair = pairExcept(rng, []) as Extract<Detail, { kind: "pair" }>;
+      const q = sideQuestion(rng, ref, pair);
+      return { kind, content: `${pair.left} ${pair.right}`, question: q.question, answer: q.answer };
     }
     case "yes-mark": {
       const yes = rng.chance(0.5);

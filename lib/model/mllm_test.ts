@@ -6,7 +6,7 @@ import { gridOf } from "./config.ts";
 import { generate } from "./generate.ts";
 import { decodeStep, forward } from "./mllm.ts";
 import { initParams } from "./params.ts";
-import { buildSequences } from "./sequence.ts";
+import { buildSequences, SYSTEM_LENGTH } from "./sequence.ts";
 import { someItems, tinyModel } from "./test_helpers.ts";
 
 await initBackend("wasm");
@@ -128,7 +128,7 @@ Deno.test("forward() on a text-only drill equals the same row with its image tok
   const lb = (await b.logits!.data()) as Float32Array; // [1, T + N, V]
   const V = config.vocabSize;
   // Rows after the image: position t of the drill is position t + N of the masked row.
-  const from = 4; // first token after the system tokens
+  const from = SYSTEM_LENGTH; // first token after the system tokens
   const drill = la.subarray(from * V);
   const withImage = lb.subarray((from + N) * V, (from + N) * V + drill.length);
   assert.ok(maxAbsDiff(drill, withImage) < 1e-4, `max diff ${maxAbsDiff(drill, withImage)}`);

@@ -373,6 +373,24 @@ export function withOptions(stem: string, options: readonly string[]): string {
   return [stem, ...options.map((o, i) => `( ${OPTION_LETTERS[i]} ) ${o}`)].join(" ");
 }
 
+/**
+ * "which mark is on the left / right inside {ref} ?" over a mark pair, with the pair as two shuffled options
+ * (the V*-spatial question form; shared by train-scenes, alignment and the language drills).
+ */
+export function sideQuestion(
+  rng: Rng,
+  ref: string,
+  pair: { left: MarkName; right: MarkName },
+): { question: string; options: MarkName[]; answer: string } {
+  const side = rng.chance(0.5) ? "left" : "right";
+  const options = rng.shuffle([pair.left, pair.right]);
+  return {
+    question: withOptions(`which mark is on the ${side} inside ${ref} ?`, options),
+    options,
+    answer: letter(options.indexOf(side === "left" ? pair.left : pair.right)),
+  };
+}
+
 /** Letter of option `i`. */
 export function letter(i: number): string {
   const l = OPTION_LETTERS[i];

@@ -44,6 +44,7 @@ import {
   randomCode,
   type SceneObject,
   type ShapeSpec,
+  sideQuestion,
   weighted,
   withOptions,
 } from "./common.ts";
@@ -233,10 +234,10 @@ export function trainScenes(rng: Rng): Drawn {
         others.push(d);
       }
       ask = (ref) => {
-        const side = rng.chance(0.5) ? "left" : "right";
-        options = rng.shuffle([pair.left, pair.right]);
-        question = withOptions(`which mark is on the ${side} inside ${ref} ?`, options);
-        answers = [letter(options.indexOf(side === "left" ? pair.left : pair.right))];
+        const q = sideQuestion(rng, ref, pair);
+        options = q.options;
+        question = q.question;
+        answers = [q.answer];
         metric = "choice";
       };
       break;
