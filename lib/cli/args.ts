@@ -43,6 +43,8 @@ export interface CliSpec<S extends z.ZodObject> {
   scales: Record<Scale, DeepPartial<z.infer<S>>>;
   /** Extra boolean flags: name (without dashes) → description. */
   flags?: Record<string, string>;
+  /** Extra valued options (`--name VALUE`): name (without dashes) → description. */
+  options?: Record<string, string>;
   /**
    * How many seeds a scale runs when `--seeds` is not given: `--seed` (default 0) and the next ones, e.g.
    * `{ default: 3 }` → seeds 0, 1, 2. Scales not listed run one seed.
@@ -66,6 +68,8 @@ export interface CliArgs<T> {
   help: boolean;
   /** Extra flags from `CliSpec.flags`, each true when given. */
   flags: Record<string, boolean>;
+  /** Extra valued options from `CliSpec.options`: the value given, or undefined. */
+  options: Record<string, string | undefined>;
 }
 
 /** A script's command line: `parse(Deno.args)` and `usage()`. */
@@ -88,8 +92,12 @@ const MAX_SEED = 0xffffffff;
  */
 export function defineCli<S extends z.ZodObject>(spec: CliSpec<S>): Cli<z.infer<S>> {
   const extraFlags = Object.keys(spec.flags ?? {});
-  for (const flag of extraFlags) {
+  const extraOptions = Object.keys(spec.options ?? {});
+  for (const flag of [...extraFlags, ...extraOptions]) {
     if (BUILTIN_FLAGS.has(flag)) throw new Error(`Flag "--${flag}" is built in and cannot be redefined`);
+  }
+  for (const flag of extraOptions) {
+    if (extraFlags.includes(flag)) throw new Error(`Flag "--${flag}" is declared as a flag and as an option`);
   }
   for (const [scale, count] of Object.entries(spec.seedCount ?? {})) {
     if (!Number.isInteger(count) || count < 1) {
@@ -114,6 +122,7 @@ export function defineCli<S extends z.ZodObject>(spec: CliSpec<S>): Cli<z.infer<
     set: { type: "string", multiple: true },
   };
   for (const flag of extraFlags) options[flag] = { type: "boolean" };
+  for (const option of extraOptions) options[option] = { type: "string" };
 
   function parse(argv: readonly string[]): CliArgs<z.infer<S>> {
     let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -136,6 +145,8 @@ export function defineCli<S extends z.ZodObject>(spec: CliSpec<S>): Cli<z.infer<
     const sets = (values.set ?? []) as string[];
     const flags: Record<string, boolean> = {};
     for (const flag of extraFlags) flags[flag] = values[flag] === true;
+    const extra: Record<string, string | undefined> = {};
+    for (const option of extraOptions) extra[option] = values[option] as string | undefined;
     return {
       config: resolveConfig(spec.schema, spec.scales[scale], sets),
       scale,
@@ -145,6 +156,7 @@ export function defineCli<S extends z.ZodObject>(spec: CliSpec<S>): Cli<z.infer<
       json: values.json === true,
       help: values.help === true,
       flags,
+      options: extra,
     };
   }
 
@@ -375,6 +387,9 @@ function formatUsage<S extends z.ZodObject>(spec: CliSpec<S>): string {
     ["--json", "Print the result JSON to stdout"],
     ["--set <key=value>", "Override a config key (repeatable; value parsed as JSON when it parses)"],
     ...Object.entries(spec.flags ?? {}).map(([flag, text]): [string, string] => [`--${flag}`, text]),
+    ...Object.entries(spec.options ?? {}).map((
+      [name, text],
+    ): [string, string] => [`--${name} <value>`, text]),
   ];
 
   const defaults = schemaDefaults(spec.schema);

@@ -46,6 +46,7 @@ Deno.test("parse() with no arguments gives schema defaults and default flags", (
     json: false,
     help: false,
     flags: {},
+    options: {},
   });
 });
 
@@ -176,6 +177,46 @@ Deno.test("parse() supports extra boolean flags", () => {
   assert.throws(() => cli({ json: "again" }), {
     message: 'Flag "--json" is built in and cannot be redefined',
   });
+});
+
+Deno.test("parse() supports extra valued options", () => {
+  const withOptions = defineCli({
+    name: "llava",
+    description: "One question",
+    schema,
+    scales: { quick: {}, default: {}, full: {} },
+    flags: { jsonl: "One JSON object per row" },
+    options: { model: "Hugging Face LLaVA folder", limit: "Rows per benchmark" },
+  });
+  assert.deepEqual(withOptions.parse([]).options, { model: undefined, limit: undefined });
+  const args = withOptions.parse(["--model", "dir/x", "--limit=3", "--jsonl"]);
+  assert.deepEqual(args.options, { model: "dir/x", limit: "3" });
+  assert.equal(args.flags.jsonl, true);
+  assert.throws(() => withOptions.parse(["--model"]), { message: 'Missing value for option "--model"' });
+  assert.match(withOptions.usage(), /--model <value> +Hugging Face LLaVA folder/);
+  assert.throws(
+    () =>
+      defineCli({
+        name: "x",
+        description: "x",
+        schema,
+        scales: { quick: {}, default: {}, full: {} },
+        options: { seed: "no" },
+      }),
+    { message: 'Flag "--seed" is built in and cannot be redefined' },
+  );
+  assert.throws(
+    () =>
+      defineCli({
+        name: "x",
+        description: "x",
+        schema,
+        scales: { quick: {}, default: {}, full: {} },
+        flags: { a: "" },
+        options: { a: "" },
+      }),
+    { message: 'Flag "--a" is declared as a flag and as an option' },
+  );
 });
 
 Deno.test("parse() does not share state between calls or mutate the presets", () => {
