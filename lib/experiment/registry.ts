@@ -166,6 +166,15 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
   },
 ];
 
+/** `deno task`s that run a script which is not an experiment (it writes no result of its own). */
+export const TOOL_TASKS: readonly string[] = [
+  "pretrain",
+  "pseudo-labels",
+  "train-rpn",
+  "report",
+  "reproduce",
+];
+
 /** The registry entry of an experiment name; throws naming it when there is none. */
 export function experimentEntry(name: string): ExperimentEntry {
   const entry = EXPERIMENT_REGISTRY.find((e) => e.name === name);
