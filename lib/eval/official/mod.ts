@@ -20,4 +20,4 @@ export {
 export { type PopeMetrics, popeMetrics } from "./pope.ts";
 export { hrbenchLetter, vstarLetter, vstarScore } from "./vstar.ts";
 export { pyFloat, pyLen, pyLower, pySplit, pyStrip, pyUpper } from "./python_str.ts";
-export { pyMean } from "./python_mean.ts";
+export { lmmsMean, pyMean } from "./python_mean.ts";

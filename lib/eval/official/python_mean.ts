@@ -68,3 +68,15 @@ export function pyMean(values: readonly number[]): number {
   const mean = scaleByPowerOfTwo(rounded, minE - shift - 1);
   return negative ? -mean : mean;
 }
+
+/**
+ * lmms-eval's `mean` aggregation (api/metrics.py L22-24, `sum(arr) / len(arr)`), which turns per-question
+ * scores (TextVQA, DocVQA/InfoVQA ANLS, ChartQA) into the benchmark score. CPython up to 3.11 adds
+ * left to right as here; 3.12's `sum()` compensates rounding and can differ in the last bit.
+ */
+export function lmmsMean(values: readonly number[]): number {
+  if (values.length === 0) throw new Error("Cannot take the mean of no values");
+  let sum = 0;
+  for (const v of values) sum += v;
+  return sum / values.length;
+}

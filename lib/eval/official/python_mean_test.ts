@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { pyMean } from "./python_mean.ts";
+import { lmmsMean, pyMean } from "./python_mean.ts";
 
 // tasks/textvqa/utils.py L36 averages with statistics.mean, which rounds the exact sum once.
 
@@ -26,4 +26,11 @@ Deno.test("pyMean() handles zeros, negatives and very different magnitudes", () 
 Deno.test("pyMean() refuses no values and non-finite values", () => {
   assert.throws(() => pyMean([]), { message: "Cannot take the mean of no values" });
   assert.throws(() => pyMean([1, NaN]), { message: 'Cannot take the exact mean of "NaN"' });
+});
+
+Deno.test("lmmsMean() adds left to right like CPython 3.11's sum(), then divides", () => {
+  // api/metrics.py L22-24 mean aggregation
+  assert.equal(lmmsMean(Array<number>(10).fill(1 / 3)), 0.33333333333333337);
+  assert.equal(lmmsMean([0.1, 0.2, 0.3]), 0.20000000000000004);
+  assert.throws(() => lmmsMean([]), { message: "Cannot take the mean of no values" });
 });
