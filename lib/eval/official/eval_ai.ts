@@ -192,7 +192,8 @@ function wordTokenize(word: string): string {
 
 function processPunctuation(inText: string): string {
   let outText = inText;
-  // Tested on the input, not the running output, as the reference does (L186).
+  // Tested on the input, not the running output, as the reference does (L186). word_tokenize has
+  // already removed every ",", so the digit-comma test never holds; it is kept to follow L186 as written.
   const hasDigitComma = COMMA_STRIP.test(inText);
   for (const p of PUNCTUATIONS) {
     const touchesSpace = inText.includes(p + " ") || inText.includes(" " + p);
