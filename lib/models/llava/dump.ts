@@ -37,7 +37,10 @@ export interface ForwardDumpInput {
   /** CHW [C, S, S]. */
   pixelValues: Float32Array;
   maxNewTokens: number;
-  rpn: RpnDepths;
+  /** SD-RPN depths for `rpn_logits`; without them neither attention rows nor rpn_logits are computed. */
+  rpn?: RpnDepths;
+  /** End-of-sequence id (default 2, `</s>`). */
+  eosId?: number;
 }
 
 /**
@@ -59,7 +62,8 @@ export async function forwardDump(model: LlavaModel, input: ForwardDumpInput): P
   const embeds = model.inputEmbeds(ids, features); // [L, d]
   const tensors: tf.Tensor[] = [features, embeds];
   try {
-    const run = model.prefill(embeds, { attentionRows: [last], logits: "last" });
+    const capture = input.rpn !== undefined;
+    const run = model.prefill(embeds, { attentionRows: capture ? [last] : [], logits: "last" });
     try {
       tensors.push(run.logits!, ...Object.values(run.attention));
       const lastLogits = (await run.logits!.data()) as Float32Array;
@@ -74,12 +78,12 @@ export async function forwardDump(model: LlavaModel, input: ForwardDumpInput): P
       }
       const generated = await model.continueGreedy(lastLogits, run.cache, {
         maxNewTokens: input.maxNewTokens,
+        eosId: input.eosId,
       });
-      const rpn = await rpnLogitsAtInit(model, embeds, input.rpn.B, input.rpn.R, {
-        imageStart: start,
-        imageCount: n,
-        query: last,
-      });
+      const at = { imageStart: start, imageCount: n, query: last };
+      const rpn = input.rpn === undefined
+        ? new Float32Array()
+        : await rpnLogitsAtInit(model, embeds, input.rpn.B, input.rpn.R, at);
       return {
         input_ids: ids,
         image_token_start: start,
