@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** A text column. Unannotated byte arrays (some writers leave strings so) are decoded as strict UTF-8. */
 export const text = z.preprocess((v) => v instanceof Uint8Array ? utf8.decode(v) : v, z.string());

@@ -2,13 +2,18 @@
  * Row-group-at-a-time parquet reading with hyparquet, every failure reported against the file.
  *
  * `utf8: false` keeps unannotated BYTE_ARRAY columns (the `bytes` of an image struct) as bytes, while
- * columns annotated as strings still come back as text. hyparquet-compressors adds the codecs
+ * columns annotated as strings still come back as text (decoded strictly, keeping a leading BOM). hyparquet-compressors adds the codecs
  * hyparquet lacks (gzip, brotli, zstd, lz4). Reading one row group at a time bounds memory on the
  * real benchmarks, whose shards hold hundreds of megabytes of images.
  */
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
 import type { AsyncBuffer, FileMetaData } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
+
+// hyparquet's own decoder drops a leading U+FEFF from every value (TextDecoder's default) and replaces
+// invalid UTF-8; pyarrow keeps the former and rejects the latter.
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true, fatal: true });
+const parsers = { stringFromBytes: (bytes: Uint8Array) => utf8.decode(bytes) };
 
 /** One row of a parquet file with its 0-based index in the file. */
 export interface ParquetRow {
@@ -59,6 +64,7 @@ export async function* readParquetRows(
         rowStart,
         rowEnd,
         compressors,
+        parsers,
         utf8: false,
       });
     } catch (error) {

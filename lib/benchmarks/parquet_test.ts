@@ -113,3 +113,10 @@ Deno.test("readParquetRows() names the row range of a corrupt row group", async 
     );
   });
 });
+
+Deno.test("readParquetRows() keeps a leading U+FEFF in strings, as pyarrow does", async () => {
+  await withFile(writeParquetBytes([stringColumn("question", ["\ufeffTitle?", "a\ufeff"])]), async (path) => {
+    const rows = await collect(path, ["question"]);
+    assert.deepEqual(rows.map((r) => r.row.question), ["\ufeffTitle?", "a\ufeff"]);
+  });
+});
