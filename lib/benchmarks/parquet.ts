@@ -2,8 +2,8 @@
  * Row-group-at-a-time parquet reading with hyparquet, every failure reported against the file.
  *
  * `utf8: false` keeps unannotated BYTE_ARRAY columns (the `bytes` of an image struct) as bytes, while
- * columns annotated as strings still come back as text (decoded strictly, keeping a leading BOM). hyparquet-compressors adds the codecs
- * hyparquet lacks (gzip, brotli, zstd, lz4). Reading one row group at a time bounds memory on the
+ * columns annotated as strings still come back as text (decoded strictly, keeping a leading BOM).
+ * hyparquet-compressors adds the codecs hyparquet lacks (gzip, brotli, zstd, lz4). Reading one row group at a time bounds memory on the
  * real benchmarks, whose shards hold hundreds of megabytes of images.
  */
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
@@ -14,6 +14,19 @@ import { compressors } from "hyparquet-compressors";
 // invalid UTF-8; pyarrow keeps the former and rejects the latter.
 const utf8 = new TextDecoder("utf-8", { ignoreBOM: true, fatal: true });
 const parsers = { stringFromBytes: (bytes: Uint8Array) => utf8.decode(bytes) };
+
+/**
+ * hyparquet-compressors' LZ4 decoders reject the one-byte block (a 0x00 token) that encodes an empty
+ * page, which pyarrow writes for an all-null column such as an image `path`; an empty output needs no
+ * decoding.
+ */
+export const PARQUET_CODECS: typeof compressors = {
+  ...compressors,
+  LZ4: (input, outputLength) =>
+    outputLength === 0 ? new Uint8Array(0) : compressors.LZ4!(input, outputLength),
+  LZ4_RAW: (input, outputLength) =>
+    outputLength === 0 ? new Uint8Array(0) : compressors.LZ4_RAW!(input, outputLength),
+};
 
 /** One row of a parquet file with its 0-based index in the file. */
 export interface ParquetRow {
@@ -63,7 +76,7 @@ export async function* readParquetRows(
         columns: [...columns],
         rowStart,
         rowEnd,
-        compressors,
+        compressors: PARQUET_CODECS,
         parsers,
         utf8: false,
       });

@@ -3,11 +3,12 @@ import { join } from "node:path";
 import {
   imageColumn,
   int64Column,
+  lz4LiteralBlock,
   stringColumn,
   stringListColumn,
   writeParquetBytes,
 } from "../../tests/fixtures/parquet_columns.ts";
-import { readParquetRows } from "./parquet.ts";
+import { PARQUET_CODECS, readParquetRows } from "./parquet.ts";
 
 async function collect(path: string, columns: string[]) {
   const out = [];
@@ -119,4 +120,32 @@ Deno.test("readParquetRows() keeps a leading U+FEFF in strings, as pyarrow does"
     const rows = await collect(path, ["question"]);
     assert.deepEqual(rows.map((r) => r.row.question), ["\ufeffTitle?", "a\ufeff"]);
   });
+});
+
+Deno.test("readParquetRows() reads LZ4_RAW pages", async () => {
+  const bytes = writeParquetBytes([
+    stringColumn("question", ["a", "b"]),
+    imageColumn("image", [{ bytes: new Uint8Array([1, 2]), path: null }, {
+      bytes: new Uint8Array([3]),
+      path: null,
+    }]),
+  ], { codec: "LZ4_RAW" });
+  await withFile(bytes, async (path) => {
+    const rows = await collect(path, ["question", "image"]);
+    assert.deepEqual(rows.map((r) => r.row), [
+      { question: "a", image: { bytes: new Uint8Array([1, 2]), path: null } },
+      { question: "b", image: { bytes: new Uint8Array([3]), path: null } },
+    ]);
+  });
+});
+
+Deno.test("PARQUET_CODECS decode the one-byte LZ4 block of an empty page, as pyarrow writes for an all-null column", () => {
+  // pyarrow 25 `compression="lz4"` writes LZ4_RAW; an all-null `image.path` gets an empty dictionary page
+  // whose block is the single token 0x00.
+  assert.deepEqual(PARQUET_CODECS.LZ4_RAW!(new Uint8Array([0]), 0), new Uint8Array(0));
+  assert.deepEqual(PARQUET_CODECS.LZ4!(new Uint8Array([0]), 0), new Uint8Array(0));
+  assert.deepEqual(
+    PARQUET_CODECS.LZ4_RAW!(lz4LiteralBlock(new Uint8Array([7, 8, 9])), 3),
+    new Uint8Array([7, 8, 9]),
+  );
 });
