@@ -91,14 +91,18 @@ static void tile_dispatch(int rows, int nv, int k0, int k1, const float *A, int 
   }
 }
 
-// exp(x) for 4 lanes: Cephes-style range reduction x = n·ln2 + r and a degree-6 polynomial (relative error
-// ~2e-7); lanes below −87.3 (masked scores) return exactly 0.
+// exp(x) for 4 lanes with x ≤ 0 (scores minus their row maximum): x = n·ln2 + r with n rounded by the
+// 1.5·2^23 trick (its bits then hold n for the exponent), and Cephes' degree-6 polynomial for e^r (relative
+// error ~2e-7). Lanes below −69 return exactly 0: masked scores, as exp(−1e9) does in float32, and
+// weights under 1e-30 of the row maximum, which would otherwise make subnormal probabilities (e.g. e^−80/Tk)
+// that slow every later multiply on x86 by ~100×.
 static inline v128_t exp4(v128_t x) {
-  const v128_t lo = wasm_f32x4_splat(-87.3f);
+  const v128_t lo = wasm_f32x4_splat(-69.0f);
+  const v128_t magic = wasm_f32x4_splat(12582912.0f);
   const v128_t zero_mask = wasm_f32x4_lt(x, lo);
-  x = wasm_f32x4_max(x, lo);
-  x = wasm_f32x4_min(x, wasm_f32x4_splat(88.3f));
-  v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
+  x = wasm_f32x4_pmax(x, lo);
+  const v128_t t = wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)), magic);
+  const v128_t n = wasm_f32x4_sub(t, magic);
   v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
   r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
   v128_t p = wasm_f32x4_splat(1.9875691500e-4f);
@@ -107,17 +111,16 @@ static inline v128_t exp4(v128_t x) {
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(4.1665795894e-2f));
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.6666665459e-1f));
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(5.0000001201e-1f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), r);
-  p = wasm_f32x4_add(p, wasm_f32x4_splat(1.0f));
-  // 2^n by building the exponent bits; n is within [-126, 127] after the clamp.
-  v128_t pow2 = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
-  v128_t y = wasm_f32x4_mul(p, pow2);
-  return wasm_v128_andnot(y, zero_mask);
+  p = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), wasm_f32x4_add(r, wasm_f32x4_splat(1.0f)));
+  // The low bits of t's pattern are n (two's complement); shifting them into the exponent field and adding
+  // the bias gives 2^n, n in [−100, 0].
+  const v128_t pow2 = wasm_i32x4_shl(wasm_i32x4_add(t, wasm_i32x4_splat(127)), 23);
+  return wasm_v128_andnot(wasm_f32x4_mul(p, pow2), zero_mask);
 }
 
 static inline float hmax(v128_t v) {
-  v = wasm_f32x4_max(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
-  v = wasm_f32x4_max(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2));
+  v = wasm_f32x4_pmax(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+  v = wasm_f32x4_pmax(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2));
   return wasm_f32x4_extract_lane(v, 0);
 }
 
@@ -197,37 +200,39 @@ void attn_forward(const float *q, const float *k, const float *v, const u8 *vali
       for (int r = 0; r < rows; r++) {
         const int i = i0 + r;
         float *row = s + i * tkp;
-        const int l = lim[i];
-        if (deg[i]) {
-          for (int j = 0; j < kmax; j++) row[j] = 1.0f / (float)tk;
-        } else {
-          // Mask, max, exp, sum over the visible 8-wide groups; lanes past l are forced to NEG_BIG.
-          const int lp = round8(l);
-          for (int j = l; j < lp; j++) row[j] = NEG_BIG;
-          v128_t mx = wasm_f32x4_splat(NEG_BIG);
-          for (int j = 0; j < lp; j += 4) {
-            v128_t x = wasm_f32x4_add(wasm_v128_load(row + j), wasm_v128_load(kb + j));
-            wasm_v128_store(row + j, x);
-            mx = wasm_f32x4_max(mx, x);
-          }
-          const v128_t m = wasm_f32x4_splat(hmax(mx));
-          v128_t sum = wasm_f32x4_splat(0.0f);
-          for (int j = 0; j < lp; j += 4) {
-            v128_t e = exp4(wasm_f32x4_sub(wasm_v128_load(row + j), m));
-            wasm_v128_store(row + j, e);
-            sum = wasm_f32x4_add(sum, e);
-          }
-          const v128_t inv = wasm_f32x4_splat(1.0f / hsum(sum));
-          for (int j = 0; j < lp; j += 4) wasm_v128_store(row + j, wasm_f32x4_mul(wasm_v128_load(row + j), inv));
-          for (int j = lp; j < kmax; j++) row[j] = 0.0f;
-        }
         float *pr = ph + i * tk;
-        for (int j = 0; j < l; j++) pr[j] = row[j];
-        for (int j = l; j < tk; j++) pr[j] = 0.0f;
+        const int l = lim[i];
+        int j = 0;
+        if (deg[i]) {
+          for (; j < tk; j++) pr[j] = 1.0f / (float)tk;
+          continue;
+        }
+        // Mask and max over the visible 8-wide groups (lanes from l on forced to NEG_BIG), exp and sum in
+        // place, then normalise straight into the probabilities.
+        const int lp = round8(l);
+        for (j = l; j < lp; j++) row[j] = NEG_BIG;
+        v128_t mx = wasm_f32x4_splat(NEG_BIG);
+        for (j = 0; j < lp; j += 4) {
+          v128_t x = wasm_f32x4_add(wasm_v128_load(row + j), wasm_v128_load(kb + j));
+          wasm_v128_store(row + j, x);
+          mx = wasm_f32x4_pmax(mx, x);
+        }
+        const v128_t m = wasm_f32x4_splat(hmax(mx));
+        v128_t sum = wasm_f32x4_splat(0.0f);
+        for (j = 0; j < lp; j += 4) {
+          v128_t e = exp4(wasm_f32x4_sub(wasm_v128_load(row + j), m));
+          wasm_v128_store(row + j, e);
+          sum = wasm_f32x4_add(sum, e);
+        }
+        const float inv = 1.0f / hsum(sum);
+        const v128_t inv4 = wasm_f32x4_splat(inv);
+        for (j = 0; j + 4 <= l; j += 4) wasm_v128_store(pr + j, wasm_f32x4_mul(wasm_v128_load(row + j), inv4));
+        for (; j < l; j++) pr[j] = row[j] * inv;
+        for (; j < tk; j++) pr[j] = 0.0f;
       }
-      // out rows = P · V over the visible keys.
+      // out rows = P · V over the visible keys (P rows are zero past each row's limit).
       for (int c0 = 0; c0 < dh; c0 += 8)
-        tile_dispatch(rows, imin(8, dh - c0), 0, kmax, s + i0 * tkp, tkp, 1, vh + c0, dh, oh + i0 * dh + c0, dh,
+        tile_dispatch(rows, imin(8, dh - c0), 0, kmax, ph + i0 * tk, tk, 1, vh + c0, dh, oh + i0 * dh + c0, dh,
                       1.0f, 0);
     }
   }

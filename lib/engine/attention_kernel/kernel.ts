@@ -110,7 +110,14 @@ function align16(n: number): number {
 function ensureMemory(k: KernelExports, bytes: number): void {
   const have = k.memory.buffer.byteLength;
   if (bytes <= have) return;
-  k.memory.grow(Math.ceil((bytes - have) / PAGE));
+  try {
+    k.memory.grow(Math.ceil((bytes - have) / PAGE));
+  } catch (error) {
+    throw new Error(
+      `Cannot run the attention kernel: it needs ${Math.ceil(bytes / 2 ** 20)} MiB of wasm memory ` +
+        `(4096 MiB at most): ${(error as Error).message}`,
+    );
+  }
 }
 
 function checkDims(d: AttentionDims, lengths: Record<string, [number, number]>): void {

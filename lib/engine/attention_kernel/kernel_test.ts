@@ -215,3 +215,30 @@ Deno.test("attention kernel rejects inconsistent sizes", () => {
     message: 'Cannot run the attention kernel: "offset" is 0.5, expected an integer',
   });
 });
+
+Deno.test("attention kernel flushes weights under e^-69 of the row maximum to exactly zero", () => {
+  // One query, dh 1, q = 1: the scores are the keys. exp(−68) stays, exp(−70) is flushed.
+  const d: AttentionDims = { bh: 1, heads: 1, tq: 1, tk: 3, dh: 1, causal: false, offset: 0, scale: 1 };
+  const { probs } = attentionForward(
+    Float32Array.of(1),
+    Float32Array.of(0, -68, -70),
+    Float32Array.of(1, 2, 3),
+    null,
+    d,
+  );
+  assert.equal(probs[2], 0);
+  assert.ok(Math.abs(probs[1]! / Math.exp(-68) - 1) < 1e-5, `probs[1] = ${probs[1]}`);
+});
+
+const clang = new Deno.Command("clang", { args: ["--version"], stdout: "null", stderr: "null" });
+const hasClang = await clang.output().then((r) => r.success, () => false);
+
+Deno.test({
+  name: "attention.wasm is the byte-identical build of attention.c (needs clang)",
+  ignore: !hasClang,
+  fn: async () => {
+    const script = new URL("../../../scripts/build_attention_wasm.sh", import.meta.url).pathname;
+    const result = await new Deno.Command("sh", { args: [script, "--check"] }).output();
+    assert.ok(result.success, new TextDecoder().decode(result.stderr));
+  },
+});
