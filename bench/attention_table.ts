@@ -2,7 +2,7 @@
  * GFLOP/s table of the attention cases in bench/attention_cases.ts (fused kernel, the model's tfjs path,
  * plain 2-D matmul) on wasm, for the machine this runs on.
  *
- *   deno run -A bench/attention_table.ts [--reps 7] [--warmup 2]
+ *   deno run -A bench/attention_table.ts [--reps 7] [--warmup 2] [--shape "H 2 dh 16"]
  *
  * Variants of a shape are interleaved within every repetition so that load from other processes spreads
  * over all of them. Each run is timed twice: wall clock, and this process's CPU time (user + system),
@@ -15,7 +15,11 @@ import { initBackend } from "../lib/engine/backend.ts";
 import { type AttentionCase, attentionCases } from "./attention_cases.ts";
 
 const { values } = parseArgs({
-  options: { reps: { type: "string", default: "7" }, warmup: { type: "string", default: "2" } },
+  options: {
+    reps: { type: "string", default: "7" },
+    warmup: { type: "string", default: "2" },
+    shape: { type: "string" },
+  },
 });
 const reps = Number(values.reps), warmup = Number(values.warmup);
 if (!Number.isInteger(reps) || reps < 1) {
@@ -26,7 +30,9 @@ if (!Number.isInteger(warmup) || warmup < 0) {
 }
 
 await initBackend("wasm");
-const cases = attentionCases();
+// Inputs are built for every shape (a few MB each) but only the chosen ones are timed.
+const cases = attentionCases().filter((c) => values.shape === undefined || c.shape === values.shape);
+if (cases.length === 0) throw new Error(`Unknown --shape "${values.shape}"`);
 const shapes = [...new Set(cases.map((c) => c.shape))];
 
 interface Timing {

@@ -10,6 +10,9 @@ cd "$(dirname "$0")/.."
 SRC=lib/engine/attention_kernel/attention.c
 OUT=lib/engine/attention_kernel/attention.wasm
 CLANG=${CLANG:-clang}
+if ! "$CLANG" --version | head -n 1 | grep -q "clang version 14\.0\.6"; then
+  echo "warning: $("$CLANG" --version | head -n 1) is not clang 14.0.6; the output will differ from the committed binary" >&2
+fi
 
 build() {
   "$CLANG" --target=wasm32 -O3 -msimd128 -mbulk-memory -nostdlib -ffreestanding \
