@@ -20,7 +20,7 @@ import { defineCli, progress, runMain } from "../lib/cli/mod.ts";
 import { SUITE_NAMES } from "../lib/data/schema.ts";
 import { SUITES } from "../lib/data/suites.ts";
 import { AdamW, cosineLr } from "../lib/engine/adamw.ts";
-import { checkFinalWeights, checkLoss, lossBound } from "../lib/engine/divergence.ts";
+import { checkFinalWeights, checkGrowth, checkLoss, lossBound, paramNorm } from "../lib/engine/divergence.ts";
 import { Rng } from "../lib/engine/rng.ts";
 import { defaultTokenizer, loadCheckpoint, saveCheckpoint } from "../lib/model/checkpoint.ts";
 import { type ModelConfig, ModelConfigSchema } from "../lib/model/config.ts";
@@ -296,7 +296,9 @@ await runMain(async () => {
       const loss = r.lossSum / r.count;
       checkLoss(loss, step, bound);
       const lr = cosineLr(step, cfg.steps, cfg.lr, cfg.warmup, cfg.minLrRatio);
+      const normBefore = paramNorm(flat);
       const gradNorm = opt.apply(r.grads, lr);
+      checkGrowth(normBefore, paramNorm(flat), step);
       timing.optimizer += (performance.now() - t) / 1000;
       if (step + 1 === end) {
         // The loss above was taken before this update: re-evaluate this batch with the final weights, so

@@ -5,7 +5,10 @@
  * A loss is checked before the update it drives, so on its own it never sees the effect of the last update:
  * one step at an absurd learning rate leaves weights of 1e9 behind a perfectly normal logged loss. The loop
  * therefore also re-evaluates the loss with the final weights (`checkFinalWeights`) before anything is saved.
- * Float32 weights of 1e9 are finite, so finiteness alone is not enough: the loss bound catches them.
+ * Float32 weights of 1e9 are finite, so finiteness alone is not enough; and behind normalisation layers
+ * such weights can even give a loss near that of a uniform guess. So every update is also checked for the
+ * growth of the global weight norm (`checkGrowth`): a healthy AdamW step moves each weight by about the
+ * learning rate and never doubles the norm.
  */
 
 /**
@@ -54,4 +57,23 @@ export function checkFinalWeights(
   const bad = nonFiniteParam(params);
   if (bad) throw new Error(`Weights after step ${step} are not finite: ${bad}: training diverged`);
   checkLoss(lossAfter, step, bound, " after its update");
+}
+
+/** Global L2 norm of all parameters. */
+export function paramNorm(params: Record<string, Float32Array>): number {
+  let sq = 0;
+  for (const p of Object.values(params)) for (let i = 0; i < p.length; i++) sq += p[i]! * p[i]!;
+  return Math.sqrt(sq);
+}
+
+/**
+ * Throws when one update multiplied the global weight norm by more than `maxRatio` (or made it non-finite):
+ * `Weights grew from norm 12.3 to 4.47e+11 at step 0 (more than 2× in one update): training diverged; …`.
+ */
+export function checkGrowth(before: number, after: number, step: number, maxRatio = 2): void {
+  if (Number.isFinite(after) && after <= maxRatio * before) return;
+  throw new Error(
+    `Weights grew from norm ${before.toPrecision(3)} to ${after.toPrecision(3)} at step ${step} ` +
+      `(more than ${maxRatio}× in one update): training diverged; lower the learning rate`,
+  );
 }

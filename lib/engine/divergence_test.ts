@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { checkFinalWeights, checkLoss, lossBound, nonFiniteParam } from "./divergence.ts";
+import {
+  checkFinalWeights,
+  checkGrowth,
+  checkLoss,
+  lossBound,
+  nonFiniteParam,
+  paramNorm,
+} from "./divergence.ts";
 
 Deno.test("lossBound() is ten times the loss of a uniform guess over the vocabulary", () => {
   // ln(100) = 4.60517…
@@ -33,4 +40,20 @@ Deno.test("checkFinalWeights() catches what the pre-update loss cannot: the last
   });
   params["b.w"][0] = 0.5;
   checkFinalWeights(params, 3.9, 4, 46);
+});
+
+Deno.test("checkGrowth() stops an update that more than doubles the global weight norm", () => {
+  // ‖(3, 4)‖ = 5, ‖(0, 0, 12)‖ = 12.
+  assert.equal(paramNorm({ a: new Float32Array([3, 4]), b: new Float32Array([0, 0]) }), 5);
+  checkGrowth(5, 10, 3);
+  checkGrowth(5, 4.9, 3);
+  assert.throws(() => checkGrowth(5, 10.5, 3), {
+    message: "Weights grew from norm 5.00 to 10.5 at step 3 (more than 2× in one update): training " +
+      "diverged; lower the learning rate",
+  });
+  assert.throws(() => checkGrowth(12.3, 4.47e11, 0), {
+    message: "Weights grew from norm 12.3 to 4.47e+11 at step 0 (more than 2× in one update): training " +
+      "diverged; lower the learning rate",
+  });
+  assert.throws(() => checkGrowth(5, NaN, 1), { message: /^Weights grew from norm 5.00 to NaN at step 1/ });
 });
