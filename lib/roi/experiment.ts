@@ -228,7 +228,7 @@ export class Experiment<C extends ExperimentConfig> {
     const t0 = performance.now();
     const { suites, n, dataSeed, dataDir } = this.config;
     const loaded = await loadSuites(this.model, suites, { n, dataSeed, dataDir });
-    for (const s of loaded) await this.#artifact("dataset", s.jsonlPath);
+    for (const s of loaded) await this.#artifact("dataset", s.jsonlPath, s.datasetHash);
     this.#phase("load-suites", t0);
     return loaded;
   }
@@ -451,8 +451,10 @@ export class Experiment<C extends ExperimentConfig> {
     if (base) Object.assign(this.#phases, throughputPhases(methods, base.seconds));
   }
 
-  async #artifact(kind: string, path: string): Promise<void> {
-    if (!this.#artifacts.has(path)) this.#artifacts.set(path, { kind, path, hash: await fileHash(path) });
+  async #artifact(kind: string, path: string, hash?: string): Promise<void> {
+    if (!this.#artifacts.has(path)) {
+      this.#artifacts.set(path, { kind, path, hash: hash ?? await fileHash(path) });
+    }
   }
 
   #phase(name: string, t0: number): void {
