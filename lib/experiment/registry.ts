@@ -166,9 +166,15 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
   },
 ];
 
-/** `deno task`s that run a script which is not an experiment (it writes no result of its own). */
+/**
+ * `deno task`s that run a script which is not a registry experiment: model-family tools (the embedded
+ * model's pretraining, the LLaVA run/dump), the pipeline's steps on their own, the benchmark listing, the
+ * report and `reproduce`.
+ */
 export const TOOL_TASKS: readonly string[] = [
   "pretrain",
+  "llava",
+  "benchmarks",
   "pseudo-labels",
   "train-rpn",
   "report",

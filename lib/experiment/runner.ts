@@ -151,7 +151,7 @@ export class Experiment<C extends ExperimentConfig> {
     const t0 = performance.now();
     const { suites, n, dataSeed, dataDir } = this.config;
     const loaded = await loadSuites(this.model, suites, { n, dataSeed, dataDir });
-    for (const s of loaded) await this.#artifact("dataset", s.jsonlPath);
+    for (const s of loaded) await this.#artifact("dataset", s.jsonlPath, s.datasetHash);
     this.#phase("load-suites", t0);
     return loaded;
   }
@@ -389,8 +389,10 @@ export class Experiment<C extends ExperimentConfig> {
     }
   }
 
-  async #artifact(kind: string, path: string): Promise<void> {
-    if (!this.#artifacts.has(path)) this.#artifacts.set(path, { kind, path, hash: await fileHash(path) });
+  async #artifact(kind: string, path: string, hash?: string): Promise<void> {
+    if (!this.#artifacts.has(path)) {
+      this.#artifacts.set(path, { kind, path, hash: hash ?? await fileHash(path) });
+    }
   }
 
   #phase(name: string, t0: number): void {

@@ -23,6 +23,7 @@ import { type PaperContext, table1Section, table2Section } from "./main_tables.t
 import { formatNumber, markdownTable } from "./markdown.ts";
 import { checkPaperAggregates, type PaperTables } from "./paper.ts";
 import { claimsSection } from "./paper_claims.ts";
+import { sourcesSection } from "./sources.ts";
 import { sweepsSection } from "./sweeps.ts";
 import { testbedSection } from "./testbed.ts";
 
@@ -62,6 +63,7 @@ export function buildReport(
   const sections = [
     header(),
     resultsSection(set),
+    sourcesSection(set.used),
     testbedSection(set),
     table1Section(main, context),
     table2Section(main, context),
@@ -78,7 +80,7 @@ export function buildReport(
     paperChecksSection(context),
   ];
   return {
-    markdown: `${sections.map((s) => s.trimEnd()).join("\n\n")}\n`,
+    markdown: `${sections.filter((s) => s !== "").map((s) => s.trimEnd()).join("\n\n")}\n`,
     figures: Object.fromEntries([...figures, ...examples].map((f) => [f.name, f.svg])),
   };
 }

@@ -46,6 +46,8 @@ export interface EvalSuite {
   kind: "text" | "vision";
   /** The dataset file the questions came from (an artifact of the result). */
   jsonlPath: string;
+  /** Content hash of the dataset files, images included (lib/data/dataset.ts `datasetHash`). */
+  datasetHash: string;
   items: EvalItem[];
 }
 
@@ -65,7 +67,14 @@ export async function loadSuites(
       image,
       pixels: await model.encodeImage(image),
     })));
-    out.push({ name, family: spec.metric, kind: spec.kind, jsonlPath: set.jsonlPath, items });
+    out.push({
+      name,
+      family: spec.metric,
+      kind: spec.kind,
+      jsonlPath: set.jsonlPath,
+      datasetHash: set.hash,
+      items,
+    });
   }
   return out;
 }
