@@ -30,26 +30,30 @@ export type { Box, RgbImage } from "./lib/image/types.ts";
 export { decodePng, encodePng, loadImage } from "./lib/image/png.ts";
 export { cropResize, gridBoxToSource, letterbox } from "./lib/image/resize.ts";
 
-// The small MLLM.
-export { type ModelConfig, ModelConfigSchema } from "./lib/model/config.ts";
-export { SPECIAL_TOKENS, Tokenizer } from "./lib/model/tokenizer.ts";
-export {
-  buildSequences,
-  type SequenceBatch,
-  type SequenceItem,
-  type VisualBlock,
-} from "./lib/model/sequence.ts";
-export { decodeStep, forward, type ForwardOptions, type ForwardResult } from "./lib/model/mllm.ts";
-export { generate, type Generation } from "./lib/model/generate.ts";
-export {
-  capturePrefix,
-  forwardFromPrefix,
-  type PrefixRow,
-  prefixRows,
-  type PrefixState,
-  stackPrefix,
-} from "./lib/model/prefix.ts";
-export { defaultTokenizer, loadCheckpoint, loadModel, saveCheckpoint } from "./lib/model/checkpoint.ts";
+// The model interface: what SD-RPN and the evaluation need from an MLLM, in model-independent terms.
+/**
+ * A LLaVA-shaped MLLM behind one interface (lib/model/mllm.ts): image → encoder input and its geometry,
+ * prompts with optional RoI blocks, prefill to layer B with a reusable prefix state, greedy decoding with a
+ * KV cache, answer→image attention rows, hidden states, counts, and the RPN branch's weight copies.
+ */
+export type {
+  AnsweredPrompt,
+  GenerateOptions,
+  Generation,
+  LayerContext,
+  LayerPart,
+  LayerWeights,
+  Mllm,
+  MllmCounts,
+  Prefill,
+  PrefixBatch,
+  PrefixRow,
+  Prompt,
+  PromptTemplate,
+  TokenLayout,
+  VisualBlock,
+} from "./lib/model/mllm.ts";
+export type { HostTensor, Params, TensorMap } from "./lib/model/tensors.ts";
 export {
   decodeSafetensors,
   encodeSafetensors,
@@ -57,8 +61,57 @@ export {
   saveSafetensors,
 } from "./lib/model/safetensors.ts";
 
+// The embedded model (lib/models/tiny): implements `Mllm`; its pretraining lives beside it.
+export { type ModelConfig, ModelConfigSchema } from "./lib/models/tiny/config.ts";
+export { SPECIAL_TOKENS, Tokenizer } from "./lib/models/tiny/tokenizer.ts";
+export { buildSequences, type SequenceBatch, type SequenceItem } from "./lib/models/tiny/sequence.ts";
+export { decodeStep, forward, type ForwardOptions, type ForwardResult } from "./lib/models/tiny/forward.ts";
+export { generate } from "./lib/models/tiny/generate.ts";
+export {
+  capturePrefix,
+  forwardFromPrefix,
+  prefixRows,
+  type PrefixState,
+  stackPrefix,
+} from "./lib/models/tiny/prefix.ts";
+export { defaultTokenizer, loadCheckpoint, loadModel, saveCheckpoint } from "./lib/models/tiny/checkpoint.ts";
+/** The embedded model as an `Mllm`. */
+export { TinyMllm } from "./lib/models/tiny/tiny_mllm.ts";
+
+// The SD-RPN method API (issue 3): sink removal, label assignment, RoI proposal.
+/** Label of a cell that carries no loss (the released code's −100; the paper says −1). */
+export { IGNORE } from "./lib/roi/labels.ts";
+/**
+ * Attention-based sink removal (SD-RPN-SPEC §2): `removeSinks(grounding, sinkMap, threshold)` is a copy of
+ * `grounding` with 0 wherever the early-layer map `sinkMap[j] ≥ threshold` (τ_sink = 0.576 / N by default,
+ * `attentionSinkThreshold`). Norm-based sinks: `normSinkScores` (what the teacher records) and
+ * `normScoreMask` / `normSinkMask`.
+ */
+export {
+  applySinkMask,
+  attentionSinkMask,
+  attentionSinkThreshold,
+  findSinkDims,
+  normScoreMask,
+  normSinkMask,
+  normSinkScores,
+  normSinkThreshold,
+  removeSinks,
+} from "./lib/roi/sinks.ts";
+/**
+ * Ternary label assignment (SD-RPN-SPEC §3): `assignLabels(map, grid, options)` gives [N] labels 1 (fg),
+ * 0 (bg) or `IGNORE` from a sink-removed grounding map: fg ≥ τ_fg·max, bg ≤ τ_bg·max, the whole sample
+ * ignored when the fg box covers too much of the grid.
+ */
+export { assignLabels, type LabelOptions } from "./lib/roi/labels.ts";
+/**
+ * RoI proposal (SD-RPN-SPEC §5): `proposeRoi(logits, grid, options)` thresholds σ(logits) at τ_conf after a
+ * 3×3 Gaussian blur and returns the crop boxes and, for masked upscaling, the tokens to keep.
+ */
+export { type ProposeOptions, proposeRoi, type RoiPath, type RoiProposal } from "./lib/roi/propose.ts";
+
 // Evaluation and results.
-export { answerAll, type AnswerRequest, type Mllm } from "./lib/eval/answer.ts";
+export { answerAll, type AnswerRequest } from "./lib/eval/answer.ts";
 export { type MetricFamily, scoreAnswer, summarise } from "./lib/eval/metrics.ts";
 export { bootstrapCi, pairedBootstrap } from "./lib/eval/bootstrap.ts";
 export { type Result, ResultSchema } from "./lib/results/schema.ts";
@@ -104,6 +157,8 @@ export {
   experimentConfigFields,
   experimentScales,
   type ExperimentSpec,
+  openModel,
+  PIPELINE_SCALES,
   resultDir,
   resultPath,
   runExperiment,
@@ -111,7 +166,20 @@ export {
   throughputPhases,
   type VicropConfig,
   VicropConfigSchema,
-} from "./lib/roi/experiment.ts";
+} from "./lib/experiment/mod.ts";
+/**
+ * The one registry of experiments (name, script, task, seeded, run by reproduce, paired differences, report
+ * section); `reproduce`'s list and the report's paired differences derive from it.
+ */
+export {
+  EXPERIMENT_REGISTRY,
+  type ExperimentEntry,
+  experimentEntry,
+  PAIRED_DIFFERENCES,
+  type PairedDifference,
+  REPRODUCE_EXPERIMENTS,
+  SEED_FREE_EXPERIMENTS,
+} from "./lib/experiment/registry.ts";
 /** Recording examples of an SD-RPN run (teacher map, pseudo-labels, RPN map, crop) for the report. */
 export {
   collectExamples,
@@ -220,8 +288,6 @@ export {
   layerMethod,
   MAIN_METHODS,
   METRICS,
-  PAIRED_DIFFERENCES,
-  type PairedDifference,
   PAPER_SPLITS,
   paperSplitAnalogue,
   pointLabel,
@@ -229,7 +295,7 @@ export {
   TEXT_SUITES,
   throughputPhase,
   VISION_SUITES,
-} from "./lib/report/conventions.ts";
+} from "./lib/experiment/conventions.ts";
 /** Markdown tables and deterministic number formatting. */
 export { formatEstimate, formatNumber, formatSigned, markdownTable } from "./lib/report/markdown.ts";
 /** Dependency-free SVG line / scatter plots with log-x, legend and CI error bars. */

@@ -21,12 +21,16 @@ import type { SampleMeta } from "../lib/data/schema.ts";
 import { progress } from "../lib/cli/mod.ts";
 import { scoreAnswer } from "../lib/eval/metrics.ts";
 import type { RowKey } from "../lib/eval/rows.ts";
-import { letterbox } from "../lib/image/resize.ts";
-import { gridOf } from "../lib/model/config.ts";
-import { ATTENTION_LOCALISATION as AL, EXPERIMENTS, METRICS } from "../lib/report/conventions.ts";
-import { type AttentionMaps, captureGenerated } from "../lib/roi/attention.ts";
+import {
+  ATTENTION_LOCALISATION as AL,
+  experimentConfigFields,
+  EXPERIMENTS,
+  METRICS,
+  runExperiment,
+} from "../lib/experiment/mod.ts";
+import type { Mllm } from "../lib/model/mllm.ts";
+import { type AttentionMaps, captureGenerated, headAverage } from "../lib/roi/attention.ts";
 import { localiseMap, type MapLocalisation, targetCells } from "../lib/roi/attention_localisation.ts";
-import { experimentConfigFields, runExperiment } from "../lib/roi/experiment.ts";
 import { applySinkMask, attentionSinkMask, attentionSinkThreshold } from "../lib/roi/sinks.ts";
 import { type TeacherConfig, teacherSample } from "../lib/roi/teacher_cache.ts";
 
@@ -49,9 +53,8 @@ await runExperiment({
 }, async (exp) => {
   const cfg = exp.config;
   const model = exp.model;
-  const { grid, tokens: N } = gridOf(model.config);
-  const S = model.config.imageSize;
-  const L = model.config.layers, H = model.config.heads;
+  const { grid, tokens: N, encoderSize: S } = model.counts;
+  const L = model.counts.layers, H = model.counts.heads;
   const { layer: groundingLayer, sinkLayer } = cfg.teacher;
   for (const l of [groundingLayer, sinkLayer]) {
     if (l >= L) throw new Error(`Layer "${l}" does not exist (the model has ${L} decoder layers)`);
@@ -64,7 +67,7 @@ await runExperiment({
   }
   const layers = Array.from({ length: L }, (_, layer) => ({ layer }));
 
-  const train = await teacherQuestions(cfg.teacher, cfg.n, S);
+  const train = await teacherQuestions(cfg.teacher, cfg.n, model);
   const evaluation = (await exp.suites()).map((s) => ({
     name: s.name as string,
     questions: s.items.map((it): Question => ({ sample: it.sample, pixels: it.pixels })),
@@ -112,7 +115,7 @@ await runExperiment({
         // The map label assignment reads: the label heads' grounding map with the sink cells zeroed; and how
         // many cells, and how many of the target's, attention-based sink removal zeroes.
         const grounding = labelHeads
-          ? meanOfHeads(m.perHead[groundingLayer]!, labelHeads, N)
+          ? headAverage(m.perHead[groundingLayer]!, H, N, labelHeads)
           : m.maps[groundingLayer]!;
         const sinks = attentionSinkMask(m.maps[sinkLayer]!, tauSink);
         add(
@@ -164,7 +167,7 @@ await runExperiment({
     for (let s = 0; s < questions.length; s += cfg.batchSize) {
       const batch = questions.slice(s, s + cfg.batchSize);
       const items = batch.map((q) => ({
-        question: model.tokenizer.encode(q.sample.question),
+        question: q.sample.question,
         blocks: [{ pixels: q.pixels }],
       }));
       out.push(...await captureGenerated(model, items, layers, { maxNewTokens: cfg.teacher.maxNewTokens }));
@@ -182,7 +185,7 @@ await runExperiment({
 async function teacherQuestions(
   teacher: Pick<TeacherConfig, "dataSeed" | "suites">,
   n: number,
-  size: number,
+  model: Mllm,
 ): Promise<{ name: string; questions: Question[] }[]> {
   const bySuite = new Map<string, Question[]>(teacher.suites.map((s) => [s, []]));
   const limit = 50 * n * teacher.suites.length;
@@ -192,16 +195,9 @@ async function teacherQuestions(
     }
     const { sample, image } = teacherSample(teacher, i);
     const list = bySuite.get(sample.suite)!;
-    if (list.length < n) list.push({ sample, pixels: (await letterbox(image, size)).pixels });
+    if (list.length < n) list.push({ sample, pixels: await model.encodeImage(image) });
   }
   return [...bySuite].map(([name, questions]) => ({ name, questions }));
-}
-
-/** Mean over `heads` of a per-head map [H, N]. */
-function meanOfHeads(perHead: Float64Array, heads: readonly number[], n: number): Float64Array {
-  const out = new Float64Array(n);
-  for (const h of heads) for (let j = 0; j < n; j++) out[j]! += perHead[h * n + j]! / heads.length;
-  return out;
 }
 
 function round(x: number): number {

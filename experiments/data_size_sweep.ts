@@ -11,8 +11,13 @@
  *   deno task data_size_sweep [--scale quick|default|full] [--seeds 0,1,2] [--set points=4]
  */
 import { z } from "zod";
-import { ABLATION_METHODS as A, DATA_SIZE_DELTA, EXPERIMENTS } from "../lib/report/conventions.ts";
-import { experimentConfigFields, runExperiment } from "../lib/roi/experiment.ts";
+import {
+  ABLATION_METHODS as A,
+  DATA_SIZE_DELTA,
+  experimentConfigFields,
+  EXPERIMENTS,
+  runExperiment,
+} from "../lib/experiment/mod.ts";
 
 const Config = z.strictObject({
   ...experimentConfigFields,

@@ -18,12 +18,11 @@ import { hashSeed, Rng } from "../lib/engine/rng.ts";
 import { answerAll, type AnswerRequest } from "../lib/eval/answer.ts";
 import { randomBoxLike } from "../lib/eval/boxes.ts";
 import { round2, scoreMethod } from "../lib/eval/score.ts";
-import { cropResize, letterbox } from "../lib/image/resize.ts";
-import { loadModel } from "../lib/model/checkpoint.ts";
+import { openModel } from "../lib/experiment/mod.ts";
 import { artifact, makeResult, TESTBED_PROMPT } from "../lib/results/record.ts";
 import { writeResult } from "../lib/results/io.ts";
 import type { ResultRow } from "../lib/results/schema.ts";
-import { formatTable } from "../lib/report/table.ts";
+import { formatTable } from "../lib/cli/table.ts";
 
 const EVAL_SUITES = SUITE_NAMES.filter((s) => SUITES[s].split === "eval");
 const MODES = ["global", "oracle", "random"] as const;
@@ -59,8 +58,7 @@ await runMain(async () => {
   const cfg = args.config;
   const startedAt = new Date();
   const backend = await initBackend(args.backend);
-  const model = await loadModel(cfg.checkpoint);
-  const S = model.config.imageSize;
+  const { model } = await openModel(cfg.checkpoint);
   const rows: ResultRow[] = [];
   const summary: {
     suite: string;
@@ -79,17 +77,17 @@ await runMain(async () => {
     artifacts.push(await artifact("dataset", set.jsonlPath));
     const requests: Record<Mode, AnswerRequest[]> = { global: [], oracle: [], random: [] };
     for (const { sample, image } of set.items) {
-      const global = (await letterbox(image, S)).pixels;
+      const global = await model.encodeImage(image);
       const rng = new Rng(hashSeed(args.seed, `random-window/${sample.id}`));
       requests.global.push({ question: sample.question, blocks: [{ pixels: global }] });
       requests.oracle.push({
         question: sample.question,
-        blocks: [{ pixels: global }, { pixels: await cropResize(image, sample.box, S) }],
+        blocks: [{ pixels: global }, { pixels: await model.encodeCrop(image, sample.box) }],
       });
       requests.random.push({
         question: sample.question,
         blocks: [{ pixels: global }, {
-          pixels: await cropResize(image, randomBoxLike(rng, sample.box, image.width, image.height), S),
+          pixels: await model.encodeCrop(image, randomBoxLike(rng, sample.box, image.width, image.height)),
         }],
       });
     }

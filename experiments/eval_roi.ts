@@ -16,10 +16,14 @@ import { initBackend } from "../lib/engine/backend.ts";
 import { hashSeed, Rng } from "../lib/engine/rng.ts";
 import { coverage } from "../lib/eval/boxes.ts";
 import { scoreMethod } from "../lib/eval/score.ts";
-import { loadModel } from "../lib/model/checkpoint.ts";
-import { gridOf } from "../lib/model/config.ts";
-import { throughputPhase } from "../lib/report/conventions.ts";
-import { formatTable } from "../lib/report/table.ts";
+import {
+  experimentConfigFields,
+  openModel,
+  PIPELINE_SCALES,
+  throughputPhase,
+  VicropConfigSchema,
+} from "../lib/experiment/mod.ts";
+import { formatTable } from "../lib/cli/table.ts";
 import { writeResult } from "../lib/results/io.ts";
 import { artifact, fileHash, makeResult, TESTBED_PROMPT } from "../lib/results/record.ts";
 import type { ResultRow } from "../lib/results/schema.ts";
@@ -31,7 +35,6 @@ import {
   randomCropIou,
   warmUp,
 } from "../lib/roi/evaluate.ts";
-import { experimentConfigFields, VicropConfigSchema } from "../lib/roi/experiment.ts";
 import { ensureRpn, labelSummary, pseudoLabelIou } from "../lib/roi/pipeline.ts";
 import { RELEASED_THRESHOLDS } from "../lib/roi/thresholds.ts";
 
@@ -50,12 +53,11 @@ const cli = defineCli({
   scales: {
     quick: {
       n: 40,
-      teacher: { samples: 1200 },
-      rpn: { epochs: 2 },
+      ...PIPELINE_SCALES.quick,
       out: "results/scratch/eval_roi-quick.json",
     },
     default: {},
-    full: { n: 600, teacher: { samples: 12000 }, out: "results/scratch/eval_roi-full.json" },
+    full: { n: 600, ...PIPELINE_SCALES.full, out: "results/scratch/eval_roi-full.json" },
   },
 });
 
@@ -68,8 +70,8 @@ await runMain(async () => {
   const cfg = args.config;
   const startedAt = new Date();
   const backend = await initBackend(args.backend);
-  const model = await loadModel(cfg.checkpoint);
-  const { grid } = gridOf(model.config);
+  const { model } = await openModel(cfg.checkpoint);
+  const { grid } = model.counts;
   const ckptPath = `${cfg.checkpoint.replace(/\/$/, "")}/model.safetensors`;
   const ckptHash = await fileHash(ckptPath);
   const variant = cfg.variant;

@@ -13,13 +13,14 @@
  *   deno task label_assignment [--scale quick|default|full] [--seeds 0,1,2] [--set fgSweep=[0.3]]
  */
 import { z } from "zod";
-import { ABLATION_METHODS as A, EXPERIMENTS } from "../lib/report/conventions.ts";
 import {
+  ABLATION_METHODS as A,
   experimentConfigFields,
+  EXPERIMENTS,
   runExperiment,
   sweepConfigFields,
   VicropConfigSchema,
-} from "../lib/roi/experiment.ts";
+} from "../lib/experiment/mod.ts";
 
 const Config = z.strictObject({
   ...experimentConfigFields,

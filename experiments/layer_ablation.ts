@@ -15,13 +15,14 @@
 import { z } from "zod";
 import {
   ABLATION_METHODS as A,
+  experimentConfigFields,
   EXPERIMENTS,
   layerMethod,
   PAPER_LAYERS,
   PAPER_SPLITS,
   paperSplitAnalogue,
-} from "../lib/report/conventions.ts";
-import { experimentConfigFields, runExperiment } from "../lib/roi/experiment.ts";
+  runExperiment,
+} from "../lib/experiment/mod.ts";
 
 const Config = z.strictObject({
   ...experimentConfigFields,
@@ -40,7 +41,7 @@ await runExperiment({
   },
 }, async (exp) => {
   const cfg = exp.config;
-  const L = exp.model.config.layers;
+  const L = exp.model.counts.layers;
   const splits = new Map<string, { B: number; R: number; paper?: string }>();
   for (const p of PAPER_SPLITS) {
     const s = paperSplitAnalogue(p, L);

@@ -14,8 +14,13 @@
  *   deno task main_results [--scale quick|default|full] [--seeds 0,1,2] [--set key=value]
  */
 import { z } from "zod";
-import { EXPERIMENTS, MAIN_METHODS as M } from "../lib/report/conventions.ts";
-import { experimentConfigFields, runExperiment, VicropConfigSchema } from "../lib/roi/experiment.ts";
+import {
+  experimentConfigFields,
+  EXPERIMENTS,
+  MAIN_METHODS as M,
+  runExperiment,
+  VicropConfigSchema,
+} from "../lib/experiment/mod.ts";
 import { pseudoLabelIou } from "../lib/roi/pipeline.ts";
 
 const Config = z.strictObject({

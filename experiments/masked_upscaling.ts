@@ -12,9 +12,14 @@
  *   deno task masked_upscaling [--scale quick|default|full] [--seeds 0,1,2] [--set taus=[0.1,0.2]]
  */
 import { z } from "zod";
-import { ABLATION_METHODS as A, EXPERIMENTS } from "../lib/report/conventions.ts";
+import {
+  ABLATION_METHODS as A,
+  experimentConfigFields,
+  EXPERIMENTS,
+  runExperiment,
+  sweepConfigFields,
+} from "../lib/experiment/mod.ts";
 import type { MethodSpec } from "../lib/roi/evaluate.ts";
-import { experimentConfigFields, runExperiment, sweepConfigFields } from "../lib/roi/experiment.ts";
 
 const Config = z.strictObject({
   ...experimentConfigFields,

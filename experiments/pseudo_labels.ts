@@ -9,8 +9,7 @@
 import { z } from "zod";
 import { defineCli, progress, runMain } from "../lib/cli/mod.ts";
 import { initBackend } from "../lib/engine/backend.ts";
-import { loadModel } from "../lib/model/checkpoint.ts";
-import { gridOf } from "../lib/model/config.ts";
+import { openModel, PIPELINE_SCALES } from "../lib/experiment/mod.ts";
 import { fileHash } from "../lib/results/record.ts";
 import { labelSummary, pipelineConfigFields } from "../lib/roi/pipeline.ts";
 import { DEFAULT_VARIANT, type LabelVariant, sinkMaskOf } from "../lib/roi/pseudo_labels.ts";
@@ -24,7 +23,11 @@ const cli = defineCli({
   name: "pseudo-labels",
   description: "Run the SD-RPN teacher on training questions and store attention maps + pseudo-label inputs",
   schema: Config,
-  scales: { quick: { teacher: { samples: 1200 } }, default: {}, full: { teacher: { samples: 12000 } } },
+  scales: {
+    quick: { teacher: PIPELINE_SCALES.quick.teacher },
+    default: {},
+    full: { teacher: PIPELINE_SCALES.full.teacher },
+  },
 });
 
 await runMain(async () => {
@@ -32,7 +35,7 @@ await runMain(async () => {
   if (args.help) return console.log(cli.usage());
   const cfg = args.config;
   await initBackend(args.backend);
-  const model = await loadModel(cfg.checkpoint);
+  const { model } = await openModel(cfg.checkpoint);
   const ckptHash = await fileHash(`${cfg.checkpoint.replace(/\/$/, "")}/model.safetensors`);
   const bar = progress("pseudo-labels", cfg.teacher.samples);
   let last = 0;
@@ -42,7 +45,7 @@ await runMain(async () => {
     last = done;
   });
   bar.done();
-  const { grid, tokens: n } = gridOf(model.config);
+  const { grid, tokens: n } = model.counts;
   const variants: Record<string, LabelVariant> = {
     "no sink removal": { ...DEFAULT_VARIANT, sink: "none" },
     "attention sinks": DEFAULT_VARIANT,
@@ -57,7 +60,9 @@ await runMain(async () => {
   for (const [name, v] of Object.entries(variants)) {
     // Where sinks sit: per-cell frequency over samples, summarised as the most frequent cells.
     const freq = new Float64Array(n);
-    for (const r of teacher.records) sinkMaskOf(r, v, n, model.config.dim).forEach((s, j) => (freq[j]! += s));
+    for (const r of teacher.records) {
+      sinkMaskOf(r, v, n, model.counts.hidden).forEach((s, j) => (freq[j]! += s));
+    }
     const top = Array.from(freq.keys()).sort((a, b) => freq[b]! - freq[a]! || a - b).slice(0, 5)
       .filter((j) => freq[j]! > 0)
       .map((j) => ({

@@ -10,9 +10,14 @@
  *   deno task raw_attention_baseline [--scale quick|default|full] [--set layers=[2,6]]
  */
 import { z } from "zod";
-import { ABLATION_METHODS as A, EXPERIMENTS } from "../lib/report/conventions.ts";
+import {
+  ABLATION_METHODS as A,
+  experimentConfigFields,
+  EXPERIMENTS,
+  runExperiment,
+  VicropConfigSchema,
+} from "../lib/experiment/mod.ts";
 import type { MethodSpec } from "../lib/roi/evaluate.ts";
-import { experimentConfigFields, runExperiment, VicropConfigSchema } from "../lib/roi/experiment.ts";
 
 const Config = z.strictObject({
   ...experimentConfigFields,
@@ -32,7 +37,7 @@ await runExperiment({
   seeded: false,
 }, async (exp) => {
   const cfg = exp.config;
-  const depth = exp.model.config.layers;
+  const depth = exp.model.counts.layers;
   for (const l of [cfg.teacher.layer, ...cfg.layers]) {
     if (l >= depth) throw new Error(`Layer "${l}" does not exist (the model has ${depth} decoder layers)`);
   }

@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { runMain } from "../lib/cli/mod.ts";
 import { loadPaperTables, PAPER_TABLES_PATH } from "../lib/report/paper.ts";
-import { EXPERIMENTS } from "../lib/report/conventions.ts";
+import { EXPERIMENTS } from "../lib/experiment/mod.ts";
 import { exampleImages } from "../lib/report/example_images.ts";
 import { indexResults } from "../lib/report/lookup.ts";
 import { buildReport, FIGURES_DIR } from "../lib/report/report.ts";

@@ -15,26 +15,17 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { defineCli, formatDuration, runMain } from "../lib/cli/mod.ts";
-import { EXPERIMENTS } from "../lib/report/conventions.ts";
-import { formatTable } from "../lib/report/table.ts";
-import { resultDir, SEED_COUNT } from "../lib/roi/experiment.ts";
+import {
+  type ExperimentName,
+  REPRODUCE_EXPERIMENTS,
+  resultDir,
+  SEED_COUNT,
+  SEED_FREE_EXPERIMENTS,
+} from "../lib/experiment/mod.ts";
+import { formatTable } from "../lib/cli/table.ts";
 
-/**
- * In run order: main_results first (it builds the default teacher pass and RPNs most others reuse);
- * attention_localisation (analysis only, one generation per question) last, as it is cheap.
- */
-const ALL = [
-  EXPERIMENTS.mainResults,
-  EXPERIMENTS.rawAttentionBaseline,
-  EXPERIMENTS.labelAssignment,
-  EXPERIMENTS.sinkRemoval,
-  EXPERIMENTS.maskedUpscaling,
-  EXPERIMENTS.layerAblation,
-  EXPERIMENTS.dataSizeSweep,
-  EXPERIMENTS.attentionLocalisation,
-] as const;
-/** Training-free experiments: one seed is all they need. */
-const SEED_FREE = new Set<string>([EXPERIMENTS.rawAttentionBaseline, EXPERIMENTS.attentionLocalisation]);
+/** In run order (lib/experiment/registry.ts): main_results first, attention_localisation last. */
+const ALL = REPRODUCE_EXPERIMENTS as readonly [ExperimentName, ...ExperimentName[]];
 
 const Config = z.strictObject({
   experiments: z.array(z.enum(ALL)).min(1).default([...ALL]).describe("experiments to run, in this order"),
@@ -90,7 +81,7 @@ await runMain(async () => {
   const worker = async () => {
     for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
       const out = join(outDir, `${name}.json`);
-      const seeds = SEED_FREE.has(name)
+      const seeds = SEED_FREE_EXPERIMENTS.has(name)
         ? ["--seed", String(args.seeds[0])]
         : ["--seeds", args.seeds.join(",")];
       const sets = [...cfg.set, ...(cfg.experimentSets[name] ?? []), `out=${out}`];

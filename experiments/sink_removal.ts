@@ -12,9 +12,13 @@
  *   deno task sink_removal [--scale quick|default|full] [--seeds 0,1,2] [--set attentionFactors=[0.5,2]]
  */
 import { z } from "zod";
-import { ABLATION_METHODS as A, EXPERIMENTS } from "../lib/report/conventions.ts";
-import { experimentConfigFields, runExperiment, sweepConfigFields } from "../lib/roi/experiment.ts";
-import { gridOf } from "../lib/model/config.ts";
+import {
+  ABLATION_METHODS as A,
+  experimentConfigFields,
+  EXPERIMENTS,
+  runExperiment,
+  sweepConfigFields,
+} from "../lib/experiment/mod.ts";
 import { pseudoLabelIou, sinkStatistics } from "../lib/roi/pipeline.ts";
 import type { LabelVariant } from "../lib/roi/pseudo_labels.ts";
 import { attentionSinkThreshold, normSinkThreshold } from "../lib/roi/sinks.ts";
@@ -38,8 +42,7 @@ await runExperiment({
   scales: { quick: { attentionFactors: [0.5, 2], normFactors: [] } },
 }, async (exp) => {
   const cfg = exp.config;
-  const { dim } = exp.model.config;
-  const { tokens } = gridOf(exp.model.config);
+  const { hidden: dim, tokens } = exp.model.counts;
   const tauAttention = cfg.variant.sinkThreshold ?? attentionSinkThreshold(tokens);
   const tauNorm = cfg.variant.normThreshold ?? normSinkThreshold(dim);
   const variants: {

@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { defineCli, runMain } from "../lib/cli/mod.ts";
 import { initBackend } from "../lib/engine/backend.ts";
-import { loadModel } from "../lib/model/checkpoint.ts";
+import { openModel, PIPELINE_SCALES } from "../lib/experiment/mod.ts";
 import { fileHash } from "../lib/results/record.ts";
 import { ensureRpn, pipelineConfigFields } from "../lib/roi/pipeline.ts";
 import { LabelVariantSchema } from "../lib/roi/pseudo_labels.ts";
@@ -26,9 +26,9 @@ const cli = defineCli({
   description: "Train the SD-RPN branch on pseudo-labels (frozen first B layers + R branch layers)",
   schema: Config,
   scales: {
-    quick: { teacher: { samples: 1200 }, rpn: { epochs: 2 } },
-    default: {},
-    full: { teacher: { samples: 12000 } },
+    quick: PIPELINE_SCALES.quick,
+    default: PIPELINE_SCALES.default,
+    full: PIPELINE_SCALES.full,
   },
 });
 
@@ -37,7 +37,7 @@ await runMain(async () => {
   if (args.help) return console.log(cli.usage());
   const cfg = args.config;
   await initBackend(args.backend);
-  const model = await loadModel(cfg.checkpoint);
+  const { model } = await openModel(cfg.checkpoint);
   const ckptHash = await fileHash(`${cfg.checkpoint.replace(/\/$/, "")}/model.safetensors`);
   const t0 = performance.now();
   const r = await ensureRpn(

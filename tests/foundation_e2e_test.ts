@@ -71,10 +71,10 @@ Deno.test({
   async fn() {
     const r = await run("pretrain.ts", pretrainArgs(tmp, "frozen", ["vision.steps=0", "freezeStem=true"]));
     assert.equal(r.code, 0, r.stderr);
-    const { loadCheckpoint } = await import("../lib/model/checkpoint.ts");
-    const { initTensors } = await import("../lib/model/params.ts");
+    const { loadCheckpoint } = await import("../lib/models/tiny/checkpoint.ts");
+    const { initTensors } = await import("../lib/models/tiny/params.ts");
     const { Rng } = await import("../lib/engine/rng.ts");
-    const { stemParams } = await import("../lib/model/vision_pretrain.ts");
+    const { stemParams } = await import("../lib/models/tiny/vision_pretrain.ts");
     const ck = await loadCheckpoint(join(tmp, "frozen"));
     const init = initTensors(ck.config, new Rng(3).fork("init"));
     for (const name of stemParams(ck.config)) {
@@ -96,7 +96,7 @@ Deno.test({
     const r = await run("pretrain.ts", pretrainArgs(tmp, "cont", [`init=${parent}`, "steps=4"])); // 4 more
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /vision stage/);
-    const { loadCheckpoint } = await import("../lib/model/checkpoint.ts");
+    const { loadCheckpoint } = await import("../lib/models/tiny/checkpoint.ts");
     const child = await loadCheckpoint(join(tmp, "cont"));
     const training = child.file.training as { steps: number; init: { path: string } };
     assert.equal(training.steps, 10);

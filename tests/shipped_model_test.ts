@@ -11,9 +11,9 @@ import { generateSample } from "../lib/data/suites.ts";
 import { initBackend } from "../lib/engine/backend.ts";
 import { answerAll } from "../lib/eval/answer.ts";
 import { letterbox } from "../lib/image/resize.ts";
-import { loadModel } from "../lib/model/checkpoint.ts";
-import { gridOf } from "../lib/model/config.ts";
-import { exportParams } from "../lib/model/params.ts";
+import { loadModel } from "../lib/models/tiny/checkpoint.ts";
+import { gridOf } from "../lib/models/tiny/config.ts";
+import { exportParams } from "../lib/models/tiny/params.ts";
 import { fileHash } from "../lib/results/record.ts";
 import { IGNORE } from "../lib/roi/labels.ts";
 import { disposeRpn, ensureRpn } from "../lib/roi/pipeline.ts";
@@ -115,7 +115,7 @@ Deno.test({
         assert.ok(kept.logits[i]!.every(Number.isFinite));
         for (let j = 0; j < n; j++) assert.ok(Math.abs(kept.logits[i]![j]! - plain.logits[i]![j]!) < 1e-5);
         const roi = proposal(rpn, kept.logits[i]!, grid, -0.5, Math.floor(0.39 * n));
-        const { blocks } = await roiBlocks(it.image, roi, grid, 64);
+        const { blocks } = await roiBlocks(model, it.image, roi);
         return { question: it.sample.question, blocks: [{ pixels: it.pixels }, ...blocks] };
       }));
       // One request per layout group (answerAll batches by block count), with and without the prefix.

@@ -4,3 +4,4 @@
  */
 export * from "./args.ts";
 export * from "./progress.ts";
+export * from "./table.ts";

@@ -1,17 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import type { ModelConfig } from "../model/config.ts";
-import { generate } from "../model/generate.ts";
-import type { Params } from "../model/params.ts";
-import { disposePrefix, type PrefixRow, stackPrefix } from "../model/prefix.ts";
-import { buildSequences, type VisualBlock } from "../model/sequence.ts";
-import type { Tokenizer } from "../model/tokenizer.ts";
-
-/** A model ready for inference. */
-export interface Mllm {
-  config: ModelConfig;
-  tokenizer: Tokenizer;
-  params: Params;
-}
+import type { Mllm, PrefixRow, VisualBlock } from "../model/mllm.ts";
 
 /** One question to answer, with its visual blocks (block 0 = the whole image). */
 export interface AnswerRequest {
@@ -19,7 +7,7 @@ export interface AnswerRequest {
   blocks: VisualBlock[];
   /**
    * Stage-1 state of this question's [system, image] prefix (SD-RPN two-stage inference): the prefill
-   * starts from it instead of recomputing it. Same answers; lib/model/prefix.ts.
+   * starts from it instead of recomputing it. Same answers (`Mllm.prefill`).
    */
   prefix?: PrefixRow;
 }
@@ -50,26 +38,16 @@ export async function answerAll(
     g.push(i);
     groups.set(key, g);
   });
-  const eos = model.tokenizer.special("<eos>");
+  const size = Math.min(batchSize, model.maxBatch);
   for (const indices of groups.values()) {
-    for (let s = 0; s < indices.length; s += batchSize) {
-      const chunk = indices.slice(s, s + batchSize);
-      const seq = buildSequences(
-        model.tokenizer,
-        model.config,
-        chunk.map((i) => ({
-          question: model.tokenizer.encode(requests[i]!.question),
-          blocks: requests[i]!.blocks,
-        })),
+    for (let s = 0; s < indices.length; s += size) {
+      const chunk = indices.slice(s, s + size);
+      const prefixes = chunk.map((i) => requests[i]!.prefix).filter((p) => p !== undefined);
+      const gen = await model.generate(
+        chunk.map((i) => ({ question: requests[i]!.question, blocks: requests[i]!.blocks })),
+        { maxNewTokens, ...(prefixes.length > 0 ? { prefixes } : {}) },
       );
-      const rows = chunk.map((i) => requests[i]!.prefix).filter((p) => p !== undefined);
-      const prefix = rows.length > 0 ? stackPrefix(model.config, rows) : undefined;
-      const gen = await generate(model.params, model.config, seq, {
-        maxNewTokens,
-        eosId: eos,
-        ...(prefix ? { prefix } : {}),
-      }).finally(() => prefix && disposePrefix(prefix));
-      chunk.forEach((i, b) => (answers[i] = model.tokenizer.decode(gen.tokens[b]!)));
+      chunk.forEach((i, b) => (answers[i] = gen[b]!.answer));
       options.onBatch?.(chunk.length);
     }
   }

@@ -16,7 +16,7 @@ import {
   ATTENTION_LOCALISATION as AL,
   EXPERIMENTS,
   isAccuracyMetric,
-} from "./conventions.ts";
+} from "../experiment/conventions.ts";
 import { type Measured, measuredOf, type ResultSet } from "./lookup.ts";
 import { formatEstimate, formatNumber, markdownTable } from "./markdown.ts";
 

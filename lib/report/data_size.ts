@@ -12,7 +12,7 @@ import {
   EXPERIMENTS,
   isAccuracyMetric,
   METRICS,
-} from "./conventions.ts";
+} from "../experiment/conventions.ts";
 import { accuracyOf, deltaOf, findRow, type Measured, measuredOf, type ResultSet } from "./lookup.ts";
 import { formatSigned, markdownTable } from "./markdown.ts";
 import type { PaperTables } from "./paper.ts";

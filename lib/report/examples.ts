@@ -14,7 +14,7 @@ import { iou } from "../eval/boxes.ts";
 import { letterboxGeometry } from "../image/geometry.ts";
 import { EXAMPLE_IGNORE } from "../results/example_schema.ts";
 import type { Example, Result } from "../results/schema.ts";
-import { METHOD_LABELS } from "./conventions.ts";
+import { METHOD_LABELS } from "../experiment/conventions.ts";
 import type { Figure } from "./figures.ts";
 import { formatNumber } from "./markdown.ts";
 import { escapeXml } from "./svg.ts";

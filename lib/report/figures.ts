@@ -13,7 +13,7 @@ import {
   METHOD_LABELS,
   TEXT_SUITES,
   VISION_SUITES,
-} from "./conventions.ts";
+} from "../experiment/conventions.ts";
 import { dataSizePoints } from "./data_size.ts";
 import { gainOf } from "./ladder.ts";
 import { layerSplits } from "./layers.ts";

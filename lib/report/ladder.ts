@@ -10,7 +10,7 @@
  */
 import type { Result } from "../results/schema.ts";
 import { DASH, DERIVED_NOTE, measuredCell, notRunYet } from "./cells.ts";
-import { ABLATION_METHODS as M, AGGREGATE_SUITES, EXPERIMENTS as E } from "./conventions.ts";
+import { ABLATION_METHODS as M, AGGREGATE_SUITES, EXPERIMENTS as E } from "../experiment/conventions.ts";
 import { accuracyOf, deltaOf, type Measured, type ResultSet } from "./lookup.ts";
 import { type Align, formatSigned, markdownTable } from "./markdown.ts";
 import type { PaperTables } from "./paper.ts";

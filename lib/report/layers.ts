@@ -7,7 +7,13 @@
  */
 import type { Result } from "../results/schema.ts";
 import { DASH, DERIVED_NOTE, measuredCell, notRunYet } from "./cells.ts";
-import { AGGREGATE_SUITES, EXPERIMENTS, isAccuracyMetric, layerMethod, PAPER_LAYERS } from "./conventions.ts";
+import {
+  AGGREGATE_SUITES,
+  EXPERIMENTS,
+  isAccuracyMetric,
+  layerMethod,
+  PAPER_LAYERS,
+} from "../experiment/conventions.ts";
 import { accuracyOf, type ResultSet } from "./lookup.ts";
 import { gainOf } from "./ladder.ts";
 import { type Align, formatSigned, markdownTable } from "./markdown.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import { DASH, measuredCell } from "./cells.ts";
-import { AGGREGATE_SUITES, METHOD_LABELS, METRICS, pointLabel } from "./conventions.ts";
+import { AGGREGATE_SUITES, METHOD_LABELS, METRICS, pointLabel } from "../experiment/conventions.ts";
 import { extraMatches, type Measured, measuredOf, type ResultSet } from "./lookup.ts";
 import { markdownTable } from "./markdown.ts";
 

@@ -21,7 +21,7 @@ import {
   TEXT_SUITES,
   throughputPhase,
   VISION_SUITES,
-} from "./conventions.ts";
+} from "../experiment/conventions.ts";
 
 /** A number for a report cell. */
 export interface Measured {

@@ -15,7 +15,7 @@ import {
   METHOD_LABELS,
   TEXT_SUITES,
   VISION_SUITES,
-} from "./conventions.ts";
+} from "../experiment/conventions.ts";
 import { accuracyOf, f1Of, type Measured, throughputOf } from "./lookup.ts";
 import { type Align, formatNumber, markdownTable } from "./markdown.ts";
 import { type AggregateCheck, type PaperTables, recomputedScores } from "./paper.ts";

@@ -15,7 +15,7 @@ import {
   EXPERIMENTS as E,
   MAIN_METHODS as M,
   METRICS,
-} from "./conventions.ts";
+} from "../experiment/conventions.ts";
 import { LADDER, paperGain, type Rung, stepOf } from "./ladder.ts";
 import { paperSplitMethod } from "./layers.ts";
 import { deltaOf, findRow, type Measured, measuredOf, type ResultSet, throughputDeltaOf } from "./lookup.ts";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { Result } from "../results/schema.ts";
-import { deltaMethod, PAIRED_DIFFERENCES } from "./conventions.ts";
+import { deltaMethod } from "../experiment/conventions.ts";
+import { PAIRED_DIFFERENCES } from "../experiment/registry.ts";
 import { gainOf, LADDER, stepOf } from "./ladder.ts";
 import { indexResults } from "./lookup.ts";
 import { judgeClaims, PAPER_CLAIMS } from "./paper_claims.ts";

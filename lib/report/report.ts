@@ -11,7 +11,7 @@
 import type { Result } from "../results/schema.ts";
 import { attentionLocalisationSection } from "./attention_localisation.ts";
 import { DASH, MISMATCH_MARK } from "./cells.ts";
-import { experimentKey, EXPERIMENTS } from "./conventions.ts";
+import { experimentKey, EXPERIMENTS } from "../experiment/conventions.ts";
 import { dataSizeSection } from "./data_size.ts";
 import { exampleFigures, type ExampleImages, examplesSection } from "./examples.ts";
 import { buildFigures, type Figure, STANDARD_FIGURES } from "./figures.ts";

@@ -7,7 +7,13 @@
 import { canonicalJson } from "../results/hash.ts";
 import type { Result } from "../results/schema.ts";
 import { DERIVED_NOTE, measuredCell } from "./cells.ts";
-import { ABLATION_METHODS, AGGREGATE_SUITES, EXPERIMENTS, isAccuracyMetric, sweepOf } from "./conventions.ts";
+import {
+  ABLATION_METHODS,
+  AGGREGATE_SUITES,
+  EXPERIMENTS,
+  isAccuracyMetric,
+  sweepOf,
+} from "../experiment/conventions.ts";
 import { accuracyOf, deltaOf, type Measured, type ResultSet, throughputOf } from "./lookup.ts";
 import { markdownTable } from "./markdown.ts";
 

@@ -8,7 +8,7 @@
 import { generateSample } from "../data/suites.ts";
 import { configHash } from "../results/hash.ts";
 import type { Example, Result, ResultRow } from "../results/schema.ts";
-import { throughputPhase } from "./conventions.ts";
+import { throughputPhase } from "../experiment/conventions.ts";
 
 type Ci = [number, number];
 

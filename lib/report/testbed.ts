@@ -6,7 +6,7 @@
  * @module
  */
 import { DASH, DERIVED_NOTE, measuredCell, notRunYet } from "./cells.ts";
-import { AGGREGATE_SUITES, EXPERIMENTS, TEXT_SUITES, VISION_SUITES } from "./conventions.ts";
+import { AGGREGATE_SUITES, EXPERIMENTS, TEXT_SUITES, VISION_SUITES } from "../experiment/conventions.ts";
 import { accuracyOf, deltaOf, type ResultSet } from "./lookup.ts";
 import { markdownTable } from "./markdown.ts";
 

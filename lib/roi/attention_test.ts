@@ -1,36 +1,49 @@
 import assert from "node:assert/strict";
 import { initBackend } from "../engine/backend.ts";
-import { Rng } from "../engine/rng.ts";
-import type { Mllm } from "../eval/answer.ts";
-import { gridOf } from "../model/config.ts";
-import { initParams } from "../model/params.ts";
-import { someItems, tinyModel } from "../model/test_helpers.ts";
-import { aggregateRows, captureGenerated, captureTeacherForced, relativeAttention } from "./attention.ts";
+import { somePrompts, tinyTestModel } from "../../tests/fixtures/tiny_model.ts";
+import {
+  aggregateRows,
+  captureGenerated,
+  captureTeacherForced,
+  headAverage,
+  relativeAttention,
+} from "./attention.ts";
 
 await initBackend("wasm");
-const { config, tokenizer } = tinyModel();
-const model: Mllm = { config, tokenizer, params: initParams(config, new Rng(11)) };
-const N = gridOf(config).tokens;
+const model = tinyTestModel(11);
+const N = model.counts.tokens;
 
 Deno.test("aggregateRows() averages over queries first, then over the selected heads, without renormalising", () => {
-  // 2 heads, key length 4, image columns [1, 3).
+  // 2 heads, 2 image tokens, rows [H·N] head-major.
   const rows = [
-    Float32Array.from([0.1, 0.2, 0.3, 0.4, /* head 1 */ 0.0, 0.5, 0.5, 0.0]),
-    Float32Array.from([0.1, 0.4, 0.1, 0.4, /* head 1 */ 0.2, 0.1, 0.3, 0.4]),
+    Float32Array.from([0.2, 0.3, /* head 1 */ 0.5, 0.5]),
+    Float32Array.from([0.4, 0.1, /* head 1 */ 0.1, 0.3]),
   ];
-  const all = aggregateRows(rows, 2, () => 4, 1, 2);
+  const all = aggregateRows(rows, 2, 2);
   // head 0: [0.3, 0.2]; head 1: [0.3, 0.4]; mean: [0.3, 0.3]
   assert.deepEqual(Array.from(all.perHead, (v) => +v.toFixed(6)), [0.3, 0.2, 0.3, 0.4]);
   assert.deepEqual(Array.from(all.map, (v) => +v.toFixed(6)), [0.3, 0.3]);
-  const h1 = aggregateRows(rows, 2, () => 4, 1, 2, [1]);
+  const h1 = aggregateRows(rows, 2, 2, [1]);
   assert.deepEqual(Array.from(h1.map, (v) => +v.toFixed(6)), [0.3, 0.4]);
-  assert.throws(() => aggregateRows(rows, 2, () => 4, 1, 2, [2]), {
+  assert.throws(() => aggregateRows(rows, 2, 2, [2]), {
     message: 'Head "2" does not exist (the model has 2 heads)',
+  });
+  assert.throws(() => aggregateRows([new Float32Array(3)], 2, 2), {
+    message: 'Attention row has length "3", expected 2·2',
+  });
+});
+
+Deno.test("headAverage() is the mean of the selected heads' maps, all heads by default", () => {
+  const perHead = [0.1, 0.3, /* head 1 */ 0.5, 0.1, /* head 2 */ 0.3, 0.2];
+  assert.deepEqual(Array.from(headAverage(perHead, 3, 2), (v) => +v.toFixed(6)), [0.3, 0.2]);
+  assert.deepEqual(Array.from(headAverage(perHead, 3, 2, [0, 2]), (v) => +v.toFixed(6)), [0.2, 0.25]);
+  assert.throws(() => headAverage(perHead, 3, 2, [1.5]), {
+    message: 'Head "1.5" does not exist (the model has 3 heads)',
   });
 });
 
 Deno.test("captureGenerated() equals teacher forcing with the generated answer", async () => {
-  const items = someItems(tokenizer, config.imageSize, 1, false);
+  const items = somePrompts(16, 1);
   const layers = [{ layer: 4 }, { layer: 1, heads: [0] }];
   const gen = await captureGenerated(model, items, layers, { maxNewTokens: 3 });
   const forced = await captureTeacherForced(

@@ -1,9 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import type { Mllm } from "../eval/answer.ts";
-import { gridOf } from "../model/config.ts";
-import type { ModelConfig } from "../model/config.ts";
-import { forward } from "../model/mllm.ts";
-import { buildSequences, type SequenceItem, SYSTEM_LENGTH } from "../model/sequence.ts";
+import type { Mllm, Prompt } from "../model/mllm.ts";
 import type { RpnInput } from "./rpn.ts";
 
 /**
@@ -14,59 +10,62 @@ import type { RpnInput } from "./rpn.ts";
 export interface BackboneState {
   /** [L, d] */
   hidden: Float32Array;
+  /** Valid prompt tokens after the image besides the template's (`Mllm.template.questionExtra`). */
   questionLength: number;
 }
 
 /** Layer-B states of prompt-only sequences (image block only), computed in batches. */
 export async function backboneStates(
   model: Mllm,
-  items: SequenceItem[],
+  prompts: readonly Prompt[],
   backbone: number,
   batchSize = 32,
 ): Promise<BackboneState[]> {
-  const d = model.config.dim;
+  const d = model.counts.hidden;
+  const before = model.template.imageStart + model.counts.tokens + model.template.questionExtra;
+  const size = Math.min(batchSize, model.maxBatch);
   const out: BackboneState[] = [];
-  for (let s = 0; s < items.length; s += batchSize) {
-    const chunk = items.slice(s, s + batchSize).map((it) => {
-      if (it.blocks.length !== 1) throw new Error("RPN prompts carry the image only (no RoI blocks)");
-      return { ...it, answer: undefined };
+  for (let s = 0; s < prompts.length; s += size) {
+    const chunk = prompts.slice(s, s + size).map((p) => {
+      if (p.blocks.length !== 1) throw new Error("RPN prompts carry the image only (no RoI blocks)");
+      return p;
     });
-    const seq = buildSequences(model.tokenizer, model.config, chunk);
-    const h = tf.tidy(() =>
-      forward(model.params, model.config, seq, { upTo: backbone, logits: false }).hidden
-    );
+    const { h, layout } = tidy(() => {
+      const out = model.prefill(chunk, backbone);
+      return { h: out.hidden, layout: out.layout };
+    });
     const data = (await h.data()) as Float32Array; // [b, T, d]
     h.dispose();
-    chunk.forEach((it, b) => {
+    const T = layout.length;
+    chunk.forEach((_, b) => {
       const rows: number[] = [];
-      for (let t = 0; t < seq.length; t++) if (seq.valid[b * seq.length + t]) rows.push(t);
+      for (let t = 0; t < T; t++) if (layout.valid[b * T + t]) rows.push(t);
       const hidden = new Float32Array(rows.length * d);
-      rows.forEach((t, i) =>
-        hidden.set(data.subarray((b * seq.length + t) * d, (b * seq.length + t + 1) * d), i * d)
-      );
-      out.push({ hidden, questionLength: it.question.length });
+      rows.forEach((t, i) => hidden.set(data.subarray((b * T + t) * d, (b * T + t + 1) * d), i * d));
+      out.push({ hidden, questionLength: rows.length - before });
     });
   }
   return out;
 }
 
 /**
- * Re-pad cached states into one batch with exactly the layout `buildSequences` gives prompt-only rows:
- * system + image, then padding, then `<q>` question `<a>` right-aligned. Padding is invalid (never
- * attended, no rotary step), so the branch sees what it would see in an uncached batch.
+ * Re-pad cached states into one batch with exactly the layout the model gives prompt-only rows: template
+ * head + image, then padding, then the question with its template tokens right-aligned. Padding is invalid
+ * (never attended, no rotary step), so the branch sees what it would see in an uncached batch.
  */
-export function batchRpnInput(states: BackboneState[], config: ModelConfig): RpnInput {
-  const { tokens: n } = gridOf(config);
-  const d = config.dim;
-  const prefix = SYSTEM_LENGTH + n;
+export function batchRpnInput(states: readonly BackboneState[], model: Mllm): RpnInput {
+  const n = model.counts.tokens;
+  const d = model.counts.hidden;
+  const extra = model.template.questionExtra;
+  const prefix = model.template.imageStart + n;
   const maxQ = Math.max(...states.map((s) => s.questionLength));
-  const T = prefix + maxQ + 2;
+  const T = prefix + maxQ + extra;
   const B = states.length;
   const hidden = new Float32Array(B * T * d);
   const valid = new Uint8Array(B * T);
   const positions = new Int32Array(B * T);
   states.forEach((s, b) => {
-    const L = prefix + s.questionLength + 2;
+    const L = prefix + s.questionLength + extra;
     if (s.hidden.length !== L * d) {
       throw new Error(
         `Backbone state has ${s.hidden.length / d} rows, expected ${L} for its question length`,
@@ -74,7 +73,7 @@ export function batchRpnInput(states: BackboneState[], config: ModelConfig): Rpn
     }
     const row = b * T;
     hidden.set(s.hidden.subarray(0, prefix * d), row * d);
-    const tail = T - (s.questionLength + 2);
+    const tail = T - (s.questionLength + extra);
     hidden.set(s.hidden.subarray(prefix * d), (row + tail) * d);
     let p = 0;
     for (let t = 0; t < T; t++) {
@@ -84,5 +83,18 @@ export function batchRpnInput(states: BackboneState[], config: ModelConfig): Rpn
       if (ok) p++;
     }
   });
-  return { batch: B, length: T, hidden, valid, positions, imageStart: SYSTEM_LENGTH, promptEnd: T - 1 };
+  return {
+    batch: B,
+    length: T,
+    hidden,
+    valid,
+    positions,
+    imageStart: model.template.imageStart,
+    promptEnd: T - 1,
+  };
+}
+
+/** tf.tidy that keeps the callback's return type (tensors anywhere in the result survive). */
+function tidy<T>(fn: () => T): T {
+  return tf.tidy(fn as () => tf.TensorContainer) as T;
 }

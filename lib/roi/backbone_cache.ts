@@ -14,8 +14,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Mllm } from "../eval/answer.ts";
-import { letterbox } from "../image/resize.ts";
+import type { Mllm } from "../model/mllm.ts";
 import { loadSafetensors, saveSafetensors } from "../model/safetensors.ts";
 import { writeJsonAtomic } from "../results/atomic.ts";
 import { configHash } from "../results/hash.ts";
@@ -104,11 +103,11 @@ export async function ensureBackboneStates(
     if (!existsSync(path)) {
       await withLock(path, async () => {
         if (existsSync(path)) return; // another process finished it while this one waited
-        await writeChunk(path, await computeChunk(model, spec, k), key, k, model.config.dim);
+        await writeChunk(path, await computeChunk(model, spec, k), key, k, model.counts.hidden);
         computed++;
       }, { onWait: options.onWait });
     }
-    loaded.set(k, await readChunk(path, key, k, spec.chunk, model.config.dim));
+    loaded.set(k, await readChunk(path, key, k, spec.chunk, model.counts.hidden));
     options.onChunk?.(loaded.size, chunks.length, computed > before);
   }
   const states = indices.map((i) => loaded.get(Math.floor(i / spec.chunk))![i % spec.chunk]!);
@@ -116,13 +115,9 @@ export async function ensureBackboneStates(
 }
 
 async function computeChunk(model: Mllm, spec: BackboneCacheSpec, k: number): Promise<BackboneState[]> {
-  const S = model.config.imageSize;
   const items = await Promise.all(Array.from({ length: spec.chunk }, async (_, j) => {
     const { sample, image } = teacherSample(spec.teacher, k * spec.chunk + j);
-    return {
-      question: model.tokenizer.encode(sample.question),
-      blocks: [{ pixels: (await letterbox(image, S)).pixels }],
-    };
+    return { question: sample.question, blocks: [{ pixels: await model.encodeImage(image) }] };
   }));
   return backboneStates(model, items, spec.backbone, CHUNK_BATCH);
 }

@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { initBackend } from "../engine/backend.ts";
-import { Rng } from "../engine/rng.ts";
-import type { Mllm } from "../eval/answer.ts";
-import { letterbox } from "../image/resize.ts";
-import { initParams } from "../model/params.ts";
-import { tinyModel } from "../model/test_helpers.ts";
+import { tinyTestModel } from "../../tests/fixtures/tiny_model.ts";
 import { backboneStates } from "./backbone.ts";
 import {
   backboneCacheDir,
@@ -16,8 +12,7 @@ import {
 import { TeacherConfigSchema, teacherSample } from "./teacher_cache.ts";
 
 await initBackend("wasm");
-const { config, tokenizer } = tinyModel();
-const model: Mllm = { config, tokenizer, params: initParams(config, new Rng(4)) };
+const model = tinyTestModel(4);
 const teacher = TeacherConfigSchema.parse({ samples: 10, dataSeed: 3 });
 const spec: BackboneCacheSpec = { checkpointHash: "ckpt", teacher, backbone: 2, chunk: 4 };
 
@@ -37,8 +32,8 @@ Deno.test("ensureBackboneStates() gives the layer-B states of the requested teac
     const items = await Promise.all(indices.map(async (i) => {
       const { sample, image } = teacherSample(teacher, i);
       return {
-        question: tokenizer.encode(sample.question),
-        blocks: [{ pixels: (await letterbox(image, config.imageSize)).pixels }],
+        question: sample.question,
+        blocks: [{ pixels: await model.encodeImage(image) }],
       };
     }));
     const direct = await backboneStates(model, items, spec.backbone);

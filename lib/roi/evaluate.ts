@@ -19,25 +19,17 @@ import { loadEvalSuite } from "../data/eval_set.ts";
 import type { Sample } from "../data/schema.ts";
 import { SUITES } from "../data/suites.ts";
 import type { Rng } from "../engine/rng.ts";
-import { answerAll, type AnswerRequest, type Mllm } from "../eval/answer.ts";
+import { answerAll, type AnswerRequest } from "../eval/answer.ts";
 import { iou, randomBoxLike } from "../eval/boxes.ts";
 import type { MetricFamily } from "../eval/metrics.ts";
 import type { RowKey } from "../eval/rows.ts";
-import { letterbox } from "../image/resize.ts";
 import type { Box, RgbImage } from "../image/types.ts";
-import { gridOf } from "../model/config.ts";
-import type { VisualBlock } from "../model/sequence.ts";
-import {
-  type AttentionMaps,
-  captureAll,
-  GENERIC_PROMPT,
-  type LayerSpec,
-  relativeAttention,
-} from "./attention.ts";
+import type { Mllm, VisualBlock } from "../model/mllm.ts";
+import type { AttentionMaps, LayerSpec } from "./attention.ts";
 import type { RoiPath, RoiProposal } from "./propose.ts";
-import { proposal, roiBlocks, type Rpn, stageOne, type StageOneResult } from "./two_stage.ts";
+import { type Rpn, stageOne, type StageOneResult, stageTwo } from "./two_stage.ts";
 import type { RoiCrop } from "./upscale_geometry.ts";
-import { vicropFromMap } from "./vicrop.ts";
+import { vicropFirstPass, vicropFromMap, vicropMap } from "./vicrop.ts";
 
 /** One evaluation question with its original image and the letterboxed encoder input. */
 export interface EvalItem {
@@ -63,7 +55,6 @@ export async function loadSuites(
   names: readonly string[],
   options: { n: number; dataSeed: number; dataDir: string },
 ): Promise<EvalSuite[]> {
-  const S = model.config.imageSize;
   const out: EvalSuite[] = [];
   for (const name of names as SuiteName[]) {
     const spec = SUITES[name];
@@ -72,7 +63,7 @@ export async function loadSuites(
     const items = await Promise.all(set.items.map(async ({ sample, image }) => ({
       sample,
       image,
-      pixels: (await letterbox(image, S)).pixels,
+      pixels: await model.encodeImage(image),
     })));
     out.push({ name, family: spec.metric, kind: spec.kind, jsonlPath: set.jsonlPath, items });
   }
@@ -146,7 +137,7 @@ export interface EvaluateOptions {
   maxNewTokens?: number;
   /**
    * SD-RPN: stage 2 starts from stage 1's [system, image] prefix state instead of recomputing the image
-   * encoding and layers 0..B−1 there (same answers, lib/model/prefix.ts). Default true; false measures what
+   * encoding and layers 0..B−1 there (same answers, `Mllm.prefill`). Default true; false measures what
    * the reuse saves.
    */
   reusePrefix?: boolean;
@@ -174,8 +165,7 @@ export async function evaluateSuite(
   options: EvaluateOptions,
 ): Promise<MethodRun[]> {
   const { items } = suite;
-  const { grid, tokens: N } = gridOf(model.config);
-  const S = model.config.imageSize;
+  const { tokens: N } = model.counts;
   const bar = options.progress?.(suite.name, items.length * methods.length);
   const answer = (requests: AnswerRequest[]) =>
     answerAll(model, requests, {
@@ -203,10 +193,8 @@ export async function evaluateSuite(
       const first = await shared.captures(method);
       const t1 = performance.now();
       const choices = await Promise.all(items.map((it, i) => {
-        const plain = first.plain[i]!.maps[first.index]!;
-        const generic = first.generic?.[i]?.maps[first.index];
-        const map = plain && generic ? relativeAttention(plain, generic) : plain;
-        return vicropFromMap(map, it.image, grid, S, method);
+        const map = vicropMap(first.plain[i]!.maps[first.index]!, first.generic?.[i]?.maps[first.index]);
+        return vicropFromMap(model, map, it.image, method);
       }));
       const answers = await answer(items.map((it, i) => ({
         question: it.sample.question,
@@ -225,17 +213,17 @@ export async function evaluateSuite(
       const t1 = performance.now();
       const tau = typeof method.threshold === "number" ? method.threshold : method.threshold[suite.name];
       if (tau === undefined) throw new Error(`No confidence threshold for suite "${suite.name}"`);
-      const proposals = stage1.logits.map((l) => proposal(method.rpn, l, grid, tau, method.maxArea));
-      const rois = await Promise.all(
-        items.map((it, i) =>
-          roiBlocks(it.image, proposals[i]!, grid, S, { boxOnly: method.upscaling === "box" })
-        ),
-      );
-      const answers = await answer(items.map((it, i) => ({
+      const questions = items.map((it) => ({
         question: it.sample.question,
-        blocks: [whole(it), ...rois[i]!.blocks],
-        ...(stage1.prefixes ? { prefix: stage1.prefixes[i]! } : {}),
-      })));
+        image: it.image,
+        pixels: it.pixels,
+      }));
+      const { answers, proposals, rois } = await stageTwo(model, method.rpn, questions, stage1, {
+        threshold: tau,
+        maxArea: method.maxArea,
+        boxOnly: method.upscaling === "box",
+        answer,
+      });
       const paths: Record<RoiPath, number> = { none: 0, box: 0, mask: 0 };
       for (const p of proposals) paths[p.path]++;
       runs.push({
@@ -325,8 +313,8 @@ class SharedWork {
 
   /** First-pass maps of a vicrop method: the index of its layer in the capture, and the time it cost. */
   async captures(method: VicropMethod) {
-    this.#plain ??= await this.#capture((it) => it.sample.question);
-    if (method.relative) this.#generic ??= await this.#capture(() => GENERIC_PROMPT);
+    this.#plain ??= await this.#capture(false);
+    if (method.relative) this.#generic ??= await this.#capture(true);
     const index = this.#layers.findIndex((l) =>
       layerId(l) ===
         layerId(method.heads ? { layer: method.layer, heads: method.heads } : { layer: method.layer })
@@ -346,7 +334,7 @@ class SharedWork {
       const result = await stageOne(
         this.model,
         rpn,
-        this.items.map((it) => ({ question: it.sample.question, pixels: it.pixels })),
+        this.#questions(),
         { batchSize: this.options.batchSize, reusePrefix: this.options.reusePrefix ?? true },
       );
       done = { ...result, seconds: secondsSince(t0) };
@@ -355,14 +343,17 @@ class SharedWork {
     return done;
   }
 
-  async #capture(question: (it: EvalItem) => string) {
+  #questions() {
+    return this.items.map((it) => ({ question: it.sample.question, pixels: it.pixels }));
+  }
+
+  async #capture(generic: boolean) {
     const t0 = performance.now();
-    const maps = await captureAll(
-      this.model,
-      this.items.map((it) => ({ question: this.model.tokenizer.encode(question(it)), blocks: [whole(it)] })),
-      this.#layers,
-      { batchSize: this.options.batchSize, maxNewTokens: this.options.maxNewTokens },
-    );
+    const maps = await vicropFirstPass(this.model, this.#questions(), this.#layers, {
+      batchSize: this.options.batchSize,
+      maxNewTokens: this.options.maxNewTokens,
+      generic,
+    });
     return { maps, seconds: secondsSince(t0) };
   }
 }

@@ -10,14 +10,14 @@
  * example questions with the run's teacher config and sink dimensions: evaluation questions never went
  * through the teacher, and this is the map the RPN learned to imitate on training questions.
  */
-import type { Mllm } from "../eval/answer.ts";
 import { scoreAnswer } from "../eval/metrics.ts";
-import { gridOf } from "../model/config.ts";
+import type { Mllm } from "../model/mllm.ts";
 import { EXAMPLE_DECIMALS, EXAMPLE_IGNORE } from "../results/example_schema.ts";
 import type { Example } from "../results/schema.ts";
 import { type EvalSuite, type MethodRun, unionBox } from "./evaluate.ts";
 import { IGNORE } from "./labels.ts";
-import { groundingOf, type LabelVariant, pseudoLabels } from "./pseudo_labels.ts";
+import { softmax } from "./softmax.ts";
+import { groundingOf, labelShape, type LabelVariant, pseudoLabels } from "./pseudo_labels.ts";
 import { teacherBatch, type TeacherOptions, type TeacherRecord } from "./teacher.ts";
 import type { Rpn } from "./two_stage.ts";
 
@@ -78,7 +78,7 @@ export interface ExampleInput {
 
 /** The examples of `input.picks`, in order. Throws naming a pick whose suite, question or run is missing. */
 export async function collectExamples(model: Mllm, input: ExampleInput): Promise<Example[]> {
-  const { grid } = gridOf(model.config);
+  const { grid } = model.counts;
   const items = input.picks.map((pick) => {
     const suite = input.suites.find((s) => s.name === pick.suite);
     const item = suite?.items[pick.index];
@@ -119,7 +119,7 @@ export async function collectExamples(model: Mllm, input: ExampleInput): Promise
         };
       }),
       grid,
-      encoderSize: model.config.imageSize,
+      encoderSize: model.counts.encoderSize,
       teacher: teacherPart(model, records[i]!, input),
       rpn: {
         method: input.rpn.method,
@@ -143,11 +143,7 @@ export async function collectExamples(model: Mllm, input: ExampleInput): Promise
  */
 export function rpnProbabilities(target: Rpn["target"], logits: ArrayLike<number>): Float64Array {
   if (target === "labels") return Float64Array.from(logits, (z) => 1 / (1 + Math.exp(-z)));
-  let max = -Infinity;
-  for (let j = 0; j < logits.length; j++) max = Math.max(max, logits[j]!);
-  const e = Float64Array.from(logits, (z) => Math.exp(z - max));
-  const sum = e.reduce((a, v) => a + v, 0);
-  return e.map((v) => v / sum);
+  return softmax(logits);
 }
 
 /** `x` rounded to EXAMPLE_DECIMALS (never −0, so the JSON never prints "-0"). */
@@ -178,8 +174,8 @@ function teacherPart(model: Mllm, record: TeacherRecord, input: ExampleInput): E
     queries: record.queries,
   };
   if (record.queries === 0) return { ...base, attention: null, sinks: [], labels: null };
-  const { grid, tokens } = gridOf(model.config);
-  const shape = { grid, heads: model.config.heads, dim: model.config.dim };
+  const { tokens } = model.counts;
+  const shape = labelShape(model);
   const { sinks, labels } = pseudoLabels(record, input.variant, shape);
   return {
     ...base,

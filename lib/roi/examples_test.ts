@@ -2,12 +2,7 @@ import assert from "node:assert/strict";
 import { imagePath } from "../data/dataset.ts";
 import { generateSample } from "../data/suites.ts";
 import { initBackend } from "../engine/backend.ts";
-import { Rng } from "../engine/rng.ts";
-import type { Mllm } from "../eval/answer.ts";
-import { letterbox, letterboxGeometry } from "../image/resize.ts";
-import { gridOf } from "../model/config.ts";
-import { importParams, initTensors } from "../model/params.ts";
-import { tinyModel } from "../model/test_helpers.ts";
+import { sharpenDecoder, tinyTestModel } from "../../tests/fixtures/tiny_model.ts";
 import { ExampleSchema } from "../results/example_schema.ts";
 import type { EvalSuite, MethodRun } from "./evaluate.ts";
 import { collectExamples, type ExampleInput, exampleSelection, rpnProbabilities } from "./examples.ts";
@@ -41,18 +36,8 @@ Deno.test("rpnProbabilities() is the sigmoid for a label RPN and a softmax over 
 
 // A tiny random model (G = 4) with sharpened decoder weights so that answers and maps are not uniform.
 await initBackend("wasm");
-const { config, tokenizer } = tinyModel();
-const model: Mllm = (() => {
-  const t = initTensors(config, new Rng(21));
-  for (const [name, v] of Object.entries(t)) {
-    if (name.startsWith("lm.") && v.shape.length === 2 && name !== "lm.embed") {
-      for (let i = 0; i < v.data.length; i++) v.data[i]! *= 10;
-    }
-  }
-  return { config, tokenizer, params: importParams(config, t, "test") };
-})();
-const { grid, tokens: N } = gridOf(config);
-const S = config.imageSize;
+const model = tinyTestModel(21, sharpenDecoder(10));
+const { grid, tokens: N, encoderSize: S } = model.counts;
 
 async function suiteOf(name: "doc" | "pope", n: number): Promise<EvalSuite> {
   const items = await Promise.all(Array.from({ length: n }, async (_, i) => {
@@ -60,7 +45,7 @@ async function suiteOf(name: "doc" | "pope", n: number): Promise<EvalSuite> {
     return {
       sample: { ...sample, image: imagePath(name, sample.id) },
       image,
-      pixels: (await letterbox(image, S)).pixels,
+      pixels: await model.encodeImage(image),
     };
   }));
   return { name, family: name === "doc" ? "anls" : "yesno", kind: "text", jsonlPath: "-", items };
@@ -80,7 +65,7 @@ function runsOf(suite: EvalSuite): MethodRun[] {
     return roiCrops(p, {
       grid,
       encoderSize: S,
-      letterbox: letterboxGeometry(width, height, S),
+      letterbox: model.imageGeometry(width, height),
       width,
       height,
     });
@@ -150,12 +135,12 @@ Deno.test("collectExamples() records valid, rounded, self-consistent examples of
     const record = records[k]!;
     assert.equal(ex.teacher.queries, record.queries);
     if (ex.teacher.attention) {
-      const raw = groundingOf(record, config.heads, N);
+      const raw = groundingOf(record, model.counts.heads, N);
       ex.teacher.attention.forEach((v, j) => assert.ok(Math.abs(v - raw[j]!) <= 5e-5, `${ex.id} a[${j}]`));
       const { labels, sinks } = pseudoLabels(record, input.variant, {
         grid,
-        heads: config.heads,
-        dim: config.dim,
+        heads: model.counts.heads,
+        dim: model.counts.hidden,
       });
       assert.deepEqual(ex.teacher.labels, Array.from(labels, (v) => (v === IGNORE ? -1 : v)), ex.id);
       assert.deepEqual(ex.teacher.sinks, [...sinks.keys()].filter((j) => sinks[j] === 1));

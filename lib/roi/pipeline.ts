@@ -4,11 +4,10 @@ import * as tf from "@tensorflow/tfjs";
 import { z } from "zod";
 import type { SuiteName } from "../data/schema.ts";
 import { SUITES } from "../data/suites.ts";
-import type { Mllm } from "../eval/answer.ts";
 import { iou } from "../eval/boxes.ts";
-import { gridBoxToSource, letterboxGeometry } from "../image/resize.ts";
-import { gridOf } from "../model/config.ts";
-import type { TensorMap } from "../model/params.ts";
+import { gridBoxToSource } from "../image/geometry.ts";
+import type { Mllm } from "../model/mllm.ts";
+import type { TensorMap } from "../model/tensors.ts";
 import { loadSafetensors, saveSafetensors } from "../model/safetensors.ts";
 import { configHash } from "../results/hash.ts";
 import { namedVariable } from "../engine/variables.ts";
@@ -16,8 +15,8 @@ import { Rng } from "../engine/rng.ts";
 import { withLock } from "../results/lock.ts";
 import { backboneCacheDir, ensureBackboneStates } from "./backbone_cache.ts";
 import { fgBox, labelStats } from "./labels.ts";
-import { type LabelVariant, pseudoLabels } from "./pseudo_labels.ts";
-import { rpnParamSources, type RpnShape } from "./rpn.ts";
+import { labelShape, type LabelVariant, pseudoLabels } from "./pseudo_labels.ts";
+import { rpnParamNames, type RpnShape } from "./rpn.ts";
 import { ensureTeacher, type TeacherConfig, TeacherConfigSchema } from "./teacher_cache.ts";
 import type { TeacherRecord } from "./teacher.ts";
 import { type RpnTrainConfig, trainRpn } from "./train_rpn.ts";
@@ -44,7 +43,7 @@ export interface PipelineLog {
 
 /** Label statistics of a teacher set under a variant (how much supervision the RPN gets). */
 export function labelSummary(records: TeacherRecord[], variant: LabelVariant, model: Mllm) {
-  const shape = { grid: gridOf(model.config).grid, heads: model.config.heads, dim: model.config.dim };
+  const shape = labelShape(model);
   let usable = 0, skippedOneToken = 0, ignoredSamples = 0, fg = 0, bg = 0, sinks = 0;
   for (const r of records) {
     if (r.queries === 0) {
@@ -81,8 +80,8 @@ export function sinkStatistics(
   model: Mllm,
   top = 5,
 ): { sinks: number[]; usable: number[]; topCells: { row: number; col: number; share: number }[] } {
-  const { grid, tokens } = gridOf(model.config);
-  const shape = { grid, heads: model.config.heads, dim: model.config.dim };
+  const { grid, tokens } = model.counts;
+  const shape = labelShape(model);
   const per = records.filter((r) => r.queries > 0).map((r) => pseudoLabels(r, variant, shape));
   const freq = new Float64Array(tokens);
   for (const p of per) p.sinks.forEach((v, j) => (freq[j]! += v));
@@ -101,16 +100,15 @@ export function sinkStatistics(
  * target box. Analysis only — the true box never shapes labels, training or thresholds.
  */
 export function pseudoLabelIou(records: TeacherRecord[], variant: LabelVariant, model: Mllm): number[] {
-  const { grid } = gridOf(model.config);
-  const S = model.config.imageSize;
-  const shape = { grid, heads: model.config.heads, dim: model.config.dim };
+  const { grid, encoderSize: S } = model.counts;
+  const shape = labelShape(model);
   const out: number[] = [];
   for (const r of records) {
     if (r.queries === 0) continue;
     const b = fgBox(pseudoLabels(r, variant, shape).labels, grid);
     if (!b) continue;
     const { width: w, height: h } = SUITES[r.suite as SuiteName];
-    out.push(iou(gridBoxToSource(b, grid, S, letterboxGeometry(w, h, S), w, h), r.box));
+    out.push(iou(gridBoxToSource(b, grid, S, model.imageGeometry(w, h), w, h), r.box));
   }
   return out;
 }
@@ -239,7 +237,7 @@ export async function ensureRpn(
     branch[name] = namedVariable(name, tf.tensor(t.data, t.shape), false);
   }
   return {
-    rpn: { shape, params: { ...model.params, ...branch }, target: trainCfg.target },
+    rpn: { shape, params: branch, target: trainCfg.target },
     path,
     teacherPath: teacher.path,
     teacherRecords: teacher.records,
@@ -249,14 +247,14 @@ export async function ensureRpn(
   };
 }
 
-/** Free the branch variables of an RPN (the base model's are shared and stay). */
-export function disposeRpn(model: Mllm, rpn: Rpn): void {
-  for (const [name, v] of Object.entries(rpn.params)) if (!(name in model.params)) v.dispose();
+/** Free the branch variables of an RPN (the base model's are not the RPN's). */
+export function disposeRpn(_model: Mllm, rpn: Rpn): void {
+  for (const v of Object.values(rpn.params)) v.dispose();
 }
 
 async function loadRpnWeights(model: Mllm, path: string, shape: RpnShape): Promise<TensorMap> {
   const weights = (await loadSafetensors(path)).tensors;
-  for (const [name] of rpnParamSources(model.config, shape)) {
+  for (const name of rpnParamNames(model, shape)) {
     if (!weights[name]) throw new Error(`Cannot load RPN "${path}": tensor "${name}" is missing`);
   }
   return weights;
@@ -270,7 +268,7 @@ function usableExamples(
   variant: LabelVariant,
   target: RpnTrainConfig["target"],
 ): { index: number; labels: Int32Array; map: Float64Array }[] {
-  const shape = { grid: gridOf(model.config).grid, heads: model.config.heads, dim: model.config.dim };
+  const shape = labelShape(model);
   const keep: { index: number; labels: Int32Array; map: Float64Array }[] = [];
   for (const index of indices) {
     const r = records[index]!;

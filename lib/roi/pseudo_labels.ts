@@ -1,6 +1,14 @@
 import { z } from "zod";
+import type { Mllm } from "../model/mllm.ts";
 import { assignLabels } from "./labels.ts";
-import { applySinkMask, attentionSinkMask, attentionSinkThreshold, normSinkThreshold } from "./sinks.ts";
+import { headAverage } from "./attention.ts";
+import {
+  applySinkMask,
+  attentionSinkMask,
+  attentionSinkThreshold,
+  normScoreMask,
+  normSinkThreshold,
+} from "./sinks.ts";
 import type { TeacherRecord } from "./teacher.ts";
 
 /** Config-file form of a label variant (strict: unknown keys are errors). */
@@ -37,13 +45,7 @@ export function groundingOf(
   tokens: number,
   selected?: number[],
 ): Float64Array {
-  const hs = selected ?? Array.from({ length: heads }, (_, h) => h);
-  const out = new Float64Array(tokens);
-  for (const h of hs) {
-    if (!(h >= 0 && h < heads)) throw new Error(`Head "${h}" does not exist (the model has ${heads} heads)`);
-    for (let j = 0; j < tokens; j++) out[j]! += record.perHead[h * tokens + j]! / hs.length;
-  }
-  return out;
+  return headAverage(record.perHead, heads, tokens, selected);
 }
 
 /** Sink mask [N] of a record under a variant (all zero for "none"). */
@@ -57,10 +59,14 @@ export function sinkMaskOf(
     return attentionSinkMask(record.sinkMap, variant.sinkThreshold ?? attentionSinkThreshold(tokens));
   }
   if (variant.sink === "norm") {
-    const tau = variant.normThreshold ?? normSinkThreshold(dim);
-    return Uint8Array.from(record.normScore, (s) => (s > tau ? 1 : 0));
+    return normScoreMask(record.normScore, variant.normThreshold ?? normSinkThreshold(dim));
   }
   return new Uint8Array(tokens);
+}
+
+/** What label derivation needs of a model: grid side, heads, residual width. */
+export function labelShape(model: Mllm): { grid: number; heads: number; dim: number } {
+  return { grid: model.counts.grid, heads: model.counts.heads, dim: model.counts.hidden };
 }
 
 /** The sink-removed grounding map and its ternary labels (spec §2 then §3). */

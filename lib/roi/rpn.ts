@@ -1,9 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
-import { linear, rmsNorm } from "../engine/ops.ts";
-import type { ModelConfig } from "../model/config.ts";
-import { gridOf } from "../model/config.ts";
-import { causalBias, decoderLayer, ropeTables } from "../model/mllm.ts";
-import type { Params, TensorMap } from "../model/params.ts";
+import type { LayerWeights, Mllm, TokenLayout } from "../model/mllm.ts";
+import type { Params, TensorMap } from "../model/tensors.ts";
 import { IGNORE } from "./labels.ts";
 
 /**
@@ -14,6 +11,9 @@ import { IGNORE } from "./labels.ts";
  * last layer's input norm; the last layer contributes only that norm and its q/k projections. One query — the
  * last prompt token `<a>` — scores the N image tokens: per head q_h·k_h/√d_head with NO rotary term and NO
  * softmax, averaged over heads. Causal attention means the answer can never reach the RPN's input.
+ *
+ * The branch's weights live in the RPN's own checkpoint under its own names — `rpn.layers.<i>.<leaf>` (leaf
+ * names are the model's, from `Mllm.layerLeaves`) and `rpn.norm` — copied from the model as values.
  */
 export interface RpnShape {
   /** Frozen backbone depth B. */
@@ -22,80 +22,81 @@ export interface RpnShape {
   branch: number;
 }
 
-/** Branch parameter names and the base parameter each is initialised from. */
-export function rpnParamSources(config: ModelConfig, shape: RpnShape): [string, string][] {
+/** Throws unless B and R fit a model of `layers` decoder layers (1 ≤ B, R ≥ 1, B + R ≤ L). */
+export function checkRpnShape(shape: RpnShape, layers: number): void {
   if (shape.branch < 1) throw new Error(`RPN branch depth must be at least 1, got "${shape.branch}"`);
-  if (shape.backbone < 1 || shape.backbone + shape.branch > config.layers) {
+  if (shape.backbone < 1 || shape.backbone + shape.branch > layers) {
     throw new Error(
-      `RPN layers B=${shape.backbone}, R=${shape.branch} do not fit a ${config.layers}-layer model (need 1 ≤ B, B + R ≤ ${config.layers})`,
+      `RPN layers B=${shape.backbone}, R=${shape.branch} do not fit a ${layers}-layer model (need 1 ≤ B, B + R ≤ ${layers})`,
     );
   }
-  const out: [string, string][] = [];
+}
+
+/** Name prefix of branch layer i in the RPN's checkpoint. */
+export function rpnLayerPrefix(i: number): string {
+  return `rpn.layers.${i}.`;
+}
+
+/** Name of the branch norm in the RPN's checkpoint. */
+export const RPN_NORM = "rpn.norm";
+
+/** The branch's tensor names, in checkpoint order: full layers, the last layer's norm + q/k, the norm. */
+export function rpnParamNames(model: Mllm, shape: RpnShape): string[] {
+  checkRpnShape(shape, model.counts.layers);
+  const out: string[] = [];
   for (let i = 0; i < shape.branch; i++) {
-    const src = `lm.layers.${shape.backbone + i}.`;
-    const dst = `rpn.layers.${i}.`;
-    const leaves = i < shape.branch - 1
-      ? ["attnNorm", "wq", "wk", "wv", "wo", "mlpNorm", "w1", "w2"]
-      : ["attnNorm", "wq", "wk"];
-    for (const leaf of leaves) out.push([dst + leaf, src + leaf]);
+    const leaves = model.layerLeaves(i < shape.branch - 1 ? "all" : "queryKey");
+    for (const leaf of leaves) out.push(rpnLayerPrefix(i) + leaf);
   }
-  out.push(["rpn.norm", "lm.norm"]);
+  out.push(RPN_NORM);
   return out;
 }
 
-/** Fresh branch weights: copies of the base model's layers B..B+R−1 and final norm. */
-export function initRpn(config: ModelConfig, shape: RpnShape, base: TensorMap): TensorMap {
+/** Fresh branch weights: copies of the model's layers B..B+R−1 (the last: norm + q/k) and final norm. */
+export async function initRpn(model: Mllm, shape: RpnShape): Promise<TensorMap> {
+  checkRpnShape(shape, model.counts.layers);
   const out: TensorMap = {};
-  for (const [dst, src] of rpnParamSources(config, shape)) {
-    const t = base[src];
-    if (!t) throw new Error(`Cannot initialise RPN: base tensor "${src}" is missing`);
-    out[dst] = { shape: t.shape.slice(), data: t.data.slice() };
+  for (let i = 0; i < shape.branch; i++) {
+    const copy = await model.copyLayer(shape.backbone + i, i < shape.branch - 1 ? "all" : "queryKey");
+    for (const [leaf, t] of Object.entries(copy)) out[rpnLayerPrefix(i) + leaf] = t;
+  }
+  out[RPN_NORM] = await model.copyFinalNorm();
+  return out;
+}
+
+/** Branch layer i's weights by leaf name. */
+function layerWeights(params: Params, i: number): LayerWeights {
+  const prefix = rpnLayerPrefix(i);
+  const out: LayerWeights = {};
+  for (const [name, v] of Object.entries(params)) {
+    if (name.startsWith(prefix)) out[name.slice(prefix.length)] = v;
   }
   return out;
 }
 
-/** Inputs of the branch: layer-B hidden states of prompt-only sequences. */
-export interface RpnInput {
-  batch: number;
-  length: number;
+/** Inputs of the branch: layer-B hidden states of prompt-only sequences, in the model's layout. */
+export interface RpnInput extends TokenLayout {
   /** [B, T, d] hidden states after the first B decoder layers (cached array, or a live tensor in stage 1). */
   hidden: Float32Array | tf.Tensor3D;
-  valid: Uint8Array;
-  positions: Int32Array;
-  /** Index of the first image token. */
-  imageStart: number;
-  /** Index of `<a>` (the query). */
-  promptEnd: number;
 }
 
-/** RoI logits [B, N] from layer-B hidden states. `params` holds the base model's and the branch's weights. */
-export function rpnLogits(
-  params: Params,
-  config: ModelConfig,
-  shape: RpnShape,
-  input: RpnInput,
-): tf.Tensor2D {
-  const { tokens: n, headDim } = gridOf(config);
+/** RoI logits [B, N] from layer-B hidden states. `params` holds the branch's weights (RPN names). */
+export function rpnLogits(model: Mllm, shape: RpnShape, params: Params, input: RpnInput): tf.Tensor2D {
+  const { tokens: n, headDim, hidden: d } = model.counts;
   const { batch: B, length: T } = input;
-  const H = config.heads;
-  let x = input.hidden instanceof Float32Array ? tf.tensor3d(input.hidden, [B, T, config.dim]) : input.hidden;
-  const rope = ropeTables(input.positions, B, T, headDim, config.ropeBase);
-  const bias = causalBias(input.valid, B, T);
-  for (let i = 0; i < shape.branch - 1; i++) {
-    x = decoderLayer(params, config, `rpn.layers.${i}.`, x, rope, bias).out;
+  let x = input.hidden instanceof Float32Array ? tf.tensor3d(input.hidden, [B, T, d]) : input.hidden;
+  if (shape.branch > 1) {
+    const context = model.layerContext(input);
+    for (let i = 0; i < shape.branch - 1; i++) x = model.decoderLayer(layerWeights(params, i), x, context);
   }
-  const last = `rpn.layers.${shape.branch - 1}.`;
-  const h = rmsNorm(
-    rmsNorm(x, params["rpn.norm"]!, config.normEps),
-    params[last + "attnNorm"]!,
-    config.normEps,
-  );
-  const query = tf.slice(h, [0, input.promptEnd, 0], [B, 1, config.dim]); // [B, 1, d]
-  const keys = tf.slice(h, [0, input.imageStart, 0], [B, n, config.dim]); // [B, N, d]
-  const q = tf.reshape(linear(query, params[last + "wq"]!), [B, H, headDim]); // no rotary term
-  const k = tf.reshape(linear(keys, params[last + "wk"]!), [B, n, H, headDim]);
+  const last = layerWeights(params, shape.branch - 1);
+  const h = model.attentionInput(last, model.norm(params[RPN_NORM]!, x));
+  const query = tf.slice(h, [0, input.promptEnd, 0], [B, 1, d]); // [B, 1, d]
+  const keys = tf.slice(h, [0, input.imageStart, 0], [B, n, d]); // [B, N, d]
+  const q = model.project(last, query, "q"); // [B, 1, H, dh], no rotary term
+  const k = model.project(last, keys, "k"); // [B, N, H, dh]
   // Σ_d q[b,h,d]·k[b,j,h,d] for every j: broadcast multiply then sum (N·H·dh per row is tiny; avoids bmm).
-  const scores = tf.sum(tf.mul(tf.reshape(q, [B, 1, H, headDim]), k), 3); // [B, N, H]
+  const scores = tf.sum(tf.mul(q, k), 3); // [B, N, H]
   return tf.div(tf.mean(scores, 2), Math.sqrt(headDim)) as tf.Tensor2D;
 }
 

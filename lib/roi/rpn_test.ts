@@ -1,69 +1,78 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../engine/backend.ts";
-import { Rng } from "../engine/rng.ts";
-import type { Mllm } from "../eval/answer.ts";
-import { gridOf } from "../model/config.ts";
-import { forward } from "../model/mllm.ts";
-import { exportParams, initParams } from "../model/params.ts";
-import { buildSequences } from "../model/sequence.ts";
-import { someItems, tinyModel } from "../model/test_helpers.ts";
+import type { TensorMap } from "../model/tensors.ts";
+import { somePrompts, tinyTestModel } from "../../tests/fixtures/tiny_model.ts";
 import { backboneStates, batchRpnInput } from "./backbone.ts";
 import { IGNORE } from "./labels.ts";
-import { attentionPredictionLoss, bceLoss, initRpn, rpnLogits, rpnParamSources } from "./rpn.ts";
+import { attentionPredictionLoss, bceLoss, initRpn, rpnLogits, rpnParamNames } from "./rpn.ts";
 
 await initBackend("wasm");
-const { config, tokenizer } = tinyModel();
-const params = initParams(config, new Rng(5));
-const base = await exportParams(params);
-const model: Mllm = { config, tokenizer, params };
-const N = gridOf(config).tokens;
+const model = tinyTestModel(5);
+const N = model.counts.tokens;
 
-function rpnVars(shape: { backbone: number; branch: number }) {
-  const t = initRpn(config, shape, base);
+async function rpnVars(shape: { backbone: number; branch: number }) {
+  const t = await initRpn(model, shape);
   return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, tf.variable(tf.tensor(v.data, v.shape))]));
 }
 
-Deno.test("rpnParamSources() copies layers B..B+R−1, only q/k and the input norm of the last one", () => {
-  const src = rpnParamSources(config, { backbone: 3, branch: 2 });
-  assert.deepEqual(src.filter(([d]) => d.startsWith("rpn.layers.1.")).map(([, s]) => s), [
-    "lm.layers.4.attnNorm",
-    "lm.layers.4.wq",
-    "lm.layers.4.wk",
+Deno.test("rpnParamNames() names full copies of layers B..B+R−2, then the last one's norm + q/k, then the norm", () => {
+  const names = rpnParamNames(model, { backbone: 3, branch: 2 });
+  const all = model.layerLeaves("all");
+  const qk = model.layerLeaves("queryKey");
+  assert.equal(qk.length, 3);
+  assert.deepEqual(names, [
+    ...all.map((l) => `rpn.layers.0.${l}`),
+    ...qk.map((l) => `rpn.layers.1.${l}`),
+    "rpn.norm",
   ]);
-  assert.equal(src.filter(([d]) => d.startsWith("rpn.layers.0.")).length, 8);
-  assert.deepEqual(src.at(-1), ["rpn.norm", "lm.norm"]);
-  assert.throws(() => rpnParamSources(config, { backbone: 6, branch: 3 }), {
+  assert.throws(() => rpnParamNames(model, { backbone: 6, branch: 3 }), {
     message: "RPN layers B=6, R=3 do not fit a 8-layer model (need 1 ≤ B, B + R ≤ 8)",
   });
+  assert.throws(() => rpnParamNames(model, { backbone: 2, branch: 0 }), {
+    message: 'RPN branch depth must be at least 1, got "0"',
+  });
+});
+
+Deno.test("initRpn() copies the values of layers B..B+R−1 and the final norm under the RPN's names", async () => {
+  const shape = { backbone: 3, branch: 2 };
+  const init = await initRpn(model, shape);
+  assert.deepEqual(Object.keys(init), rpnParamNames(model, shape));
+  const layer3 = await model.copyLayer(3, "all");
+  const layer4 = await model.copyLayer(4, "queryKey");
+  for (const [leaf, t] of Object.entries(layer3)) assert.deepEqual(init[`rpn.layers.0.${leaf}`], t, leaf);
+  for (const [leaf, t] of Object.entries(layer4)) assert.deepEqual(init[`rpn.layers.1.${leaf}`], t, leaf);
+  assert.deepEqual(init["rpn.norm"], await model.copyFinalNorm());
 });
 
 Deno.test("rpnLogits() with R = 1 equals the hand-written query·key score of the copied layer", async () => {
   const shape = { backbone: 4, branch: 1 };
-  const p = { ...params, ...rpnVars(shape) };
-  const items = someItems(tokenizer, config.imageSize, 1, false);
-  const states = await backboneStates(model, items, 4);
-  const input = batchRpnInput(states, config);
-  const logits = (await rpnLogits(p, config, shape, input).data()) as Float32Array;
-  // Reference in plain JS from the cached states.
-  const d = config.dim;
-  const H = config.heads;
-  const dh = config.headDim;
+  const p = await rpnVars(shape);
+  const states = await backboneStates(model, somePrompts(16, 1), 4);
+  const input = batchRpnInput(states, model);
+  const logits = (await rpnLogits(model, shape, p, input).data()) as Float32Array;
+  // Reference in plain JS from the cached states and the copied weights (leaves: input norm, q, k).
+  const d = model.counts.hidden;
+  const H = model.counts.heads;
+  const dh = model.counts.headDim;
+  const eps = model.config.normEps;
   const rms = (v: Float32Array, w: Float32Array) => {
     const ms = v.reduce((a, x) => a + x * x, 0) / v.length;
-    return v.map((x, i) => (x / Math.sqrt(ms + config.normEps)) * w[i]!);
+    return v.map((x, i) => (x / Math.sqrt(ms + eps)) * w[i]!);
   };
   const matvec = (v: Float32Array, W: Float32Array, dout: number) =>
     Float32Array.from({ length: dout }, (_, o) => v.reduce((a, x, i) => a + x * W[i * dout + o]!, 0));
-  const norm = base["lm.norm"]!.data;
-  const attnNorm = base["lm.layers.4.attnNorm"]!.data;
+  const copy: TensorMap = await model.copyLayer(4, "queryKey");
+  const [attnNorm, wq, wk] = model.layerLeaves("queryKey").map((l) => copy[l]!.data);
+  const norm = (await model.copyFinalNorm()).data;
   for (let b = 0; b < states.length; b++) {
     const s = states[b]!;
     const row = (t: number) => s.hidden.slice(t * d, (t + 1) * d);
     const L = s.hidden.length / d;
-    const q = matvec(rms(rms(row(L - 1), norm), attnNorm), base["lm.layers.4.wq"]!.data, H * dh);
+    const q = matvec(rms(rms(row(L - 1), norm), attnNorm!), wq!, H * dh);
     for (let j = 0; j < N; j++) {
-      const k = matvec(rms(rms(row(4 + j), norm), attnNorm), base["lm.layers.4.wk"]!.data, H * dh);
+      const start = model.template.imageStart;
+      const k = matvec(rms(rms(row(start + j), norm), attnNorm!), wk!, H * dh);
       let ref = 0;
       for (let h = 0; h < H; h++) {
         for (let e = 0; e < dh; e++) ref += q[h * dh + e]! * k[h * dh + e]!;
@@ -76,23 +85,30 @@ Deno.test("rpnLogits() with R = 1 equals the hand-written query·key score of th
 
 Deno.test("batchRpnInput() re-pads cached states exactly like an uncached batch", async () => {
   const shape = { backbone: 3, branch: 3 };
-  const p = { ...params, ...rpnVars(shape) };
-  const items = someItems(tokenizer, config.imageSize, 1, false);
+  const p = await rpnVars(shape);
+  const prompts = somePrompts(16, 1);
   // One batch at a time (batch size 1) so no state ever saw padding, then batched together.
-  const states = await backboneStates(model, items, 3, 1);
-  const cached = (await rpnLogits(p, config, shape, batchRpnInput(states, config)).data()) as Float32Array;
-  const seq = buildSequences(tokenizer, config, items);
-  const h = forward(params, config, seq, { upTo: 3, logits: false }).hidden;
-  const direct = (await rpnLogits(p, config, shape, {
-    batch: seq.batch,
-    length: seq.length,
-    hidden: (await h.data()) as Float32Array,
-    valid: seq.valid,
-    positions: seq.positions,
-    imageStart: seq.visualStarts[0]!,
-    promptEnd: seq.promptEnd,
-  }).data()) as Float32Array;
+  const states = await backboneStates(model, prompts, 3, 1);
+  assert.deepEqual(
+    states.map((s) => s.questionLength),
+    prompts.map((q) => model.tokenizer.encode(q.question).length),
+  );
+  const cached = (await rpnLogits(model, shape, p, batchRpnInput(states, model)).data()) as Float32Array;
+  const pre = model.prefill(prompts, 3);
+  const direct =
+    (await rpnLogits(model, shape, p, { ...pre.layout, hidden: pre.hidden }).data()) as Float32Array;
   for (let i = 0; i < cached.length; i++) assert.ok(Math.abs(cached[i]! - direct[i]!) < 1e-4, `${i}`);
+});
+
+Deno.test("batchRpnInput() rejects a state whose rows do not match its question length", () => {
+  const d = model.counts.hidden;
+  const rows = model.template.imageStart + N + model.template.questionExtra + 2;
+  assert.throws(
+    () => batchRpnInput([{ hidden: new Float32Array((rows + 1) * d), questionLength: 2 }], model),
+    {
+      message: `Backbone state has ${rows + 1} rows, expected ${rows} for its question length`,
+    },
+  );
 });
 
 Deno.test("bceLoss() averages over non-ignored cells of the whole batch; all ignored gives 0", async () => {

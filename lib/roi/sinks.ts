@@ -149,6 +149,37 @@ export function normSinkThreshold(d: number, fraction = 20 / 64): number {
 }
 
 /**
+ * Norm-based sink score per token: `max_{dim ∈ sinkDims} |rms(h_t)[dim]|` (0 without sink dims). `hidden`
+ * is [tokens, d]; returns [tokens]. The teacher records these scores; {@link normScoreMask} thresholds them.
+ */
+export function normSinkScores(
+  hidden: ArrayLike<number>,
+  d: number,
+  sinkDims: readonly number[],
+): Float64Array {
+  const tokens = checkHidden(hidden, d);
+  for (const dim of sinkDims) {
+    if (!Number.isInteger(dim) || dim < 0 || dim >= d) {
+      throw new Error(`Invalid sink dim "${dim}": expected an integer in [0, ${d - 1}]`);
+    }
+  }
+  const normed = rmsNormalise(hidden, d);
+  const out = new Float64Array(tokens);
+  for (let t = 0; t < tokens; t++) {
+    let m = 0;
+    for (const dim of sinkDims) m = Math.max(m, Math.abs(normed[t * d + dim]!));
+    out[t] = m;
+  }
+  return out;
+}
+
+/** 1 where a norm-based sink score exceeds τ_norm (strict, as the released code), else 0. */
+export function normScoreMask(scores: ArrayLike<number>, tauNorm: number): Uint8Array {
+  if (Number.isNaN(tauNorm)) throw new Error(`Invalid norm threshold "${tauNorm}": expected a number`);
+  return Uint8Array.from(scores as ArrayLike<number>, (s) => (s > tauNorm ? 1 : 0));
+}
+
+/**
  * Norm-based sink mask over tokens: 1 iff `max_{dim ∈ sinkDims} |rms(h_t)[dim]| > tauNorm`
  * (strict, as the released code). `hidden` is [tokens, d]; returns [tokens]. No sink dims → no sinks.
  * Use {@link applySinkMask} to zero the sinks in a grounding map.
@@ -159,19 +190,8 @@ export function normSinkMask(
   sinkDims: readonly number[],
   tauNorm: number,
 ): Uint8Array {
-  const tokens = checkHidden(hidden, d);
-  for (const dim of sinkDims) {
-    if (!Number.isInteger(dim) || dim < 0 || dim >= d) {
-      throw new Error(`Invalid sink dim "${dim}": expected an integer in [0, ${d - 1}]`);
-    }
-  }
+  const scores = normSinkScores(hidden, d, sinkDims);
   if (Number.isNaN(tauNorm)) throw new Error(`Invalid norm threshold "${tauNorm}": expected a number`);
-  const normed = rmsNormalise(hidden, d);
-  const mask = new Uint8Array(tokens);
-  for (let t = 0; t < tokens; t++) {
-    let m = -Infinity;
-    for (const dim of sinkDims) m = Math.max(m, Math.abs(normed[t * d + dim]!));
-    mask[t] = m > tauNorm ? 1 : 0;
-  }
-  return mask;
+  if (sinkDims.length === 0) return new Uint8Array(scores.length);
+  return normScoreMask(scores, tauNorm);
 }

@@ -1,13 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
 import type { SampleMeta } from "../data/schema.ts";
 import { scoreAnswer } from "../eval/metrics.ts";
-import type { Mllm } from "../eval/answer.ts";
 import type { Box } from "../image/types.ts";
-import { gridOf } from "../model/config.ts";
-import { forward } from "../model/mllm.ts";
-import { buildSequences, type VisualBlock } from "../model/sequence.ts";
+import type { Mllm, Prompt } from "../model/mllm.ts";
 import { captureGenerated, captureTeacherForced } from "./attention.ts";
-import { findSinkDims, rmsNormalise } from "./sinks.ts";
+import { findSinkDims, normSinkScores } from "./sinks.ts";
 
 /**
  * The teacher pass of SD-RPN (spec §0.1, §1, §2): the frozen MLLM answers a training question (greedily, or
@@ -65,21 +62,21 @@ export async function teacherBatch(
   options: TeacherOptions,
   sinkDims: number[],
 ): Promise<TeacherRecord[]> {
-  const { tokens: n } = gridOf(model.config);
-  const H = model.config.heads;
-  const seqItems = items.map((it) => ({
-    question: model.tokenizer.encode(it.sample.question),
-    blocks: [{ pixels: it.pixels } as VisualBlock],
-  }));
+  const { tokens: n, heads: H } = model.counts;
+  const prompts = promptsOf(items);
   const layers = [{ layer: options.layer }, { layer: options.sinkLayer }];
   const maps = options.answers === "generated"
-    ? await captureGenerated(model, seqItems, layers, { maxNewTokens: options.maxNewTokens })
+    ? await captureGenerated(model, prompts, layers, { maxNewTokens: options.maxNewTokens })
     : await captureTeacherForced(
       model,
-      seqItems.map((it, b) => ({ ...it, answer: model.tokenizer.encode(items[b]!.sample.answers[0]!) })),
+      prompts.map((p, b) => ({ ...p, answer: items[b]!.sample.answers[0]! })),
       layers,
     );
-  const scores = await normScores(model, seqItems, options.normLayer, sinkDims);
+  const scores = normSinkScores(
+    await imageHidden(model, prompts, options.normLayer),
+    model.counts.hidden,
+    sinkDims,
+  );
   return items.map((it, b) => {
     const m = maps[b]!;
     const correct = options.answers === "ground-truth" ||
@@ -100,44 +97,25 @@ export async function teacherBatch(
   });
 }
 
+/** The teacher's prompts: the question with the whole image only. */
+function promptsOf(items: readonly TeacherItem[]): Prompt[] {
+  return items.map((it) => ({ question: it.sample.question, blocks: [{ pixels: it.pixels }] }));
+}
+
 /** Visual-token hidden states entering `normLayer`: [B·N, d]. */
 async function imageHidden(
   model: Mllm,
-  items: { question: number[]; blocks: VisualBlock[] }[],
+  prompts: readonly Prompt[],
   normLayer: number,
 ): Promise<Float32Array> {
-  const { tokens: n } = gridOf(model.config);
-  const d = model.config.dim;
-  const seq = buildSequences(model.tokenizer, model.config, items);
+  const { tokens: n, hidden: d } = model.counts;
   const h = tf.tidy(() => {
-    const out = normLayer === 0
-      ? forward(model.params, model.config, seq, { upTo: 0, logits: false }).inputs
-      : forward(model.params, model.config, seq, { upTo: normLayer, logits: false }).hidden;
-    return tf.slice(out, [0, seq.visualStarts[0]!, 0], [seq.batch, n, d]);
+    const out = model.prefill(prompts, normLayer);
+    return tf.slice(out.hidden, [0, out.layout.imageStart, 0], [out.layout.batch, n, d]);
   });
   const data = (await h.data()) as Float32Array;
   h.dispose();
   return data;
-}
-
-/** Per image token, max over sink dims of |rms(h)| ([B·N]); all zero when there are no sink dims. */
-async function normScores(
-  model: Mllm,
-  items: { question: number[]; blocks: VisualBlock[] }[],
-  normLayer: number,
-  sinkDims: number[],
-): Promise<Float64Array> {
-  const d = model.config.dim;
-  const hidden = await imageHidden(model, items, normLayer);
-  const normed = rmsNormalise(hidden, d);
-  const rows = hidden.length / d;
-  const out = new Float64Array(rows);
-  for (let t = 0; t < rows; t++) {
-    let m = 0;
-    for (const dim of sinkDims) m = Math.max(m, Math.abs(normed[t * d + dim]!));
-    out[t] = m;
-  }
-  return out;
 }
 
 /** The model's sink dimensions from the visual tokens of some prompts (spec §2, norm-based). */
@@ -146,11 +124,7 @@ export async function discoverSinkDims(
   items: TeacherItem[],
   normLayer: number,
 ): Promise<number[]> {
-  const seqItems = items.map((it) => ({
-    question: model.tokenizer.encode(it.sample.question),
-    blocks: [{ pixels: it.pixels } as VisualBlock],
-  }));
-  return findSinkDims(await imageHidden(model, seqItems, normLayer), model.config.dim);
+  return findSinkDims(await imageHidden(model, promptsOf(items), normLayer), model.counts.hidden);
 }
 
 function round6(x: number): number {

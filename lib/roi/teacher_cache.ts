@@ -3,9 +3,7 @@ import { z } from "zod";
 import { SUITE_NAMES, type SuiteName } from "../data/schema.ts";
 import { generateSample, SUITES } from "../data/suites.ts";
 import { hashSeed } from "../engine/rng.ts";
-import type { Mllm } from "../eval/answer.ts";
-import { letterbox } from "../image/resize.ts";
-import { gridOf } from "../model/config.ts";
+import type { Mllm } from "../model/mllm.ts";
 import { configHash } from "../results/hash.ts";
 import { withLock } from "../results/lock.ts";
 import { discoverSinkDims, teacherBatch, type TeacherItem, type TeacherRecord } from "./teacher.ts";
@@ -93,10 +91,9 @@ async function computeTeacher(
   hash: string,
   onProgress?: (done: number, total: number) => void,
 ): Promise<{ path: string; header: TeacherHeader; records: TeacherRecord[] }> {
-  const S = model.config.imageSize;
   const itemAt = async (i: number): Promise<TeacherItem> => {
     const { sample, image } = teacherSample(cfg, i);
-    return { sample, pixels: (await letterbox(image, S)).pixels };
+    return { sample, pixels: await model.encodeImage(image) };
   };
   const probe = await Promise.all(Array.from({ length: Math.min(32, cfg.samples) }, (_, i) => itemAt(i)));
   const sinkDims = await discoverSinkDims(model, probe, cfg.normLayer);
@@ -106,8 +103,8 @@ async function computeTeacher(
     configHash: hash,
     config: { checkpointHash, ...cfg },
     sinkDims,
-    tokens: gridOf(model.config).tokens,
-    heads: model.config.heads,
+    tokens: model.counts.tokens,
+    heads: model.counts.heads,
   };
   const { writer, done } = await TeacherWriter.open(path, header);
   const records = [...done];

@@ -3,9 +3,8 @@ import { z } from "zod";
 import { AdamW, cosineLr } from "../engine/adamw.ts";
 import { Rng } from "../engine/rng.ts";
 import { gradsByName, namedVariable } from "../engine/variables.ts";
-import type { Mllm } from "../eval/answer.ts";
-import { gridOf } from "../model/config.ts";
-import { exportParams, type Params, type TensorMap } from "../model/params.ts";
+import type { Mllm } from "../model/mllm.ts";
+import type { Params, TensorMap } from "../model/tensors.ts";
 import { type BackboneState, batchRpnInput } from "./backbone.ts";
 import { attentionPredictionLoss, bceLoss, initRpn, rpnLogits, type RpnShape } from "./rpn.ts";
 
@@ -37,13 +36,13 @@ export interface RpnExample {
   map?: Float64Array;
 }
 
-/** Variables for base + branch weights (branch from `rpn`). */
-export function rpnVariables(model: Mllm, rpn: TensorMap): { all: Params; branch: Params } {
+/** Trainable variables of branch weights (RPN names). */
+export function rpnVariables(rpn: TensorMap): Params {
   const branch: Params = {};
   for (const [name, t] of Object.entries(rpn)) {
     branch[name] = namedVariable(name, tf.tensor(t.data, t.shape));
   }
-  return { all: { ...model.params, ...branch }, branch };
+  return branch;
 }
 
 /** Train a branch; returns its weights and the per-step loss log. */
@@ -55,9 +54,8 @@ export async function trainRpn(
   onStep?: (step: number, total: number, loss: number) => void,
 ): Promise<{ weights: TensorMap; losses: number[] }> {
   const shape: RpnShape = { backbone: cfg.backbone, branch: cfg.branch };
-  const base = await exportParams(model.params);
-  const init = initRpn(model.config, shape, base);
-  const { all, branch } = rpnVariables(model, init);
+  const init = await initRpn(model, shape);
+  const branch = rpnVariables(init);
   const flat = Object.fromEntries(Object.entries(init).map(([k, t]) => [k, t.data]));
   const opt = new AdamW(flat, {
     beta1: 0.9,
@@ -69,16 +67,16 @@ export async function trainRpn(
   const perEpoch = Math.ceil(examples.length / cfg.batchSize);
   const total = perEpoch * cfg.epochs;
   const warmup = Math.round(total * cfg.warmupRatio);
-  const { tokens: n } = gridOf(model.config);
+  const n = model.counts.tokens;
   const losses: number[] = [];
   let step = 0;
   for (let e = 0; e < cfg.epochs; e++) {
     const order = rng.shuffle(examples.map((_, i) => i));
     for (let s = 0; s < order.length; s += cfg.batchSize) {
       const batch = order.slice(s, s + cfg.batchSize).map((i) => examples[i]!);
-      const input = batchRpnInput(batch.map((x) => x.state), model.config);
+      const input = batchRpnInput(batch.map((x) => x.state), model);
       const { value, grads } = gradsByName(() => {
-        const logits = rpnLogits(all, model.config, shape, input);
+        const logits = rpnLogits(model, shape, branch, input);
         if (cfg.target === "labels") {
           const labels = new Int32Array(batch.length * n);
           batch.forEach((x, b) => labels.set(x.labels!, b * n));

@@ -1,22 +1,22 @@
 import assert from "node:assert/strict";
 import { initBackend } from "../engine/backend.ts";
-import { Rng } from "../engine/rng.ts";
-import type { Mllm } from "../eval/answer.ts";
-import { gridOf } from "../model/config.ts";
-import { exportParams, initParams } from "../model/params.ts";
-import { someItems, tinyModel } from "../model/test_helpers.ts";
+import { somePrompts, tinyTestModel } from "../../tests/fixtures/tiny_model.ts";
 import { backboneStates } from "./backbone.ts";
 import { IGNORE } from "./labels.ts";
+import { rpnParamNames } from "./rpn.ts";
 import { RpnTrainConfigSchema, trainRpn } from "./train_rpn.ts";
 
 await initBackend("wasm");
-const { config, tokenizer } = tinyModel();
-const model: Mllm = { config, tokenizer, params: initParams(config, new Rng(8)) };
-const N = gridOf(config).tokens;
+const model = tinyTestModel(8);
+const N = model.counts.tokens;
+
+/** Every decoder layer's weights (what the backbone is), as values. */
+function backbone() {
+  return Promise.all(Array.from({ length: model.counts.layers }, (_, l) => model.copyLayer(l, "all")));
+}
 
 async function examples() {
-  const items = someItems(tokenizer, config.imageSize, 1, false);
-  const states = await backboneStates(model, items, 3);
+  const states = await backboneStates(model, somePrompts(16, 1), 3);
   // Hand-made labels: the first row of cells is foreground, the last row background, the rest ignored.
   const labels = new Int32Array(N).fill(IGNORE);
   for (let j = 0; j < 4; j++) labels[j] = 1;
@@ -25,28 +25,16 @@ async function examples() {
 }
 
 Deno.test("trainRpn() changes only the branch: the backbone weights are bit-identical afterwards", async () => {
-  const before = await exportParams(model.params);
+  const before = await backbone();
+  const layer3 = await model.copyLayer(3, "all");
   const cfg = RpnTrainConfigSchema.parse({ backbone: 3, branch: 2, epochs: 4, batchSize: 2, lr: 1e-2 });
   const { weights, losses } = await trainRpn(model, await examples(), cfg, 0);
-  const after = await exportParams(model.params);
-  for (const [name, t] of Object.entries(before)) assert.deepEqual(after[name]!.data, t.data, name);
+  assert.deepEqual(await backbone(), before);
   // The branch did move away from its copy of layer 3, and learned the toy labels.
-  assert.notDeepEqual(weights["rpn.layers.0.wq"]!.data, before["lm.layers.3.wq"]!.data);
+  const [, q] = model.layerLeaves("queryKey");
+  assert.notDeepEqual(weights[`rpn.layers.0.${q}`]!.data, layer3[q!]!.data);
   assert.ok(losses.at(-1)! < losses[0]!, `loss ${losses[0]} → ${losses.at(-1)}`);
-  assert.deepEqual(Object.keys(weights).sort(), [
-    "rpn.layers.0.attnNorm",
-    "rpn.layers.0.mlpNorm",
-    "rpn.layers.0.w1",
-    "rpn.layers.0.w2",
-    "rpn.layers.0.wk",
-    "rpn.layers.0.wo",
-    "rpn.layers.0.wq",
-    "rpn.layers.0.wv",
-    "rpn.layers.1.attnNorm",
-    "rpn.layers.1.wk",
-    "rpn.layers.1.wq",
-    "rpn.norm",
-  ]);
+  assert.deepEqual(Object.keys(weights), rpnParamNames(model, { backbone: 3, branch: 2 }));
 });
 
 Deno.test("trainRpn() is deterministic for a seed", async () => {

@@ -3,44 +3,27 @@ import * as tf from "@tensorflow/tfjs";
 import type { Sample } from "../data/schema.ts";
 import { initBackend } from "../engine/backend.ts";
 import { Rng } from "../engine/rng.ts";
-import { answerAll, type Mllm } from "../eval/answer.ts";
-import { letterbox } from "../image/resize.ts";
+import { answerAll } from "../eval/answer.ts";
 import type { RgbImage } from "../image/types.ts";
-import { gridOf } from "../model/config.ts";
-import { exportParams, importParams, initTensors } from "../model/params.ts";
-import { tinyModel } from "../model/test_helpers.ts";
+import { sharpenDecoder, tinyTestModel } from "../../tests/fixtures/tiny_model.ts";
 import { type EvalSuite, evaluateSuite, type MethodSpec } from "./evaluate.ts";
 import { initRpn } from "./rpn.ts";
 import { roiBlocks, type Rpn, stageOne } from "./two_stage.ts";
 import { proposeRoi } from "./propose.ts";
 
 await initBackend("wasm");
-const { config, tokenizer } = tinyModel();
-const { grid, tokens: N } = gridOf(config);
-const S = config.imageSize;
-
 /** Random weights scaled ×10 in the decoder, so that answers and RoI maps are not near-uniform. */
-const model: Mllm = (() => {
-  const t = initTensors(config, new Rng(21));
-  for (const [name, v] of Object.entries(t)) {
-    if (name.startsWith("lm.") && v.shape.length === 2 && name !== "lm.embed") {
-      for (let i = 0; i < v.data.length; i++) v.data[i]! *= 10;
-    }
-  }
-  return { config, tokenizer, params: importParams(config, t, "test") };
-})();
+const model = tinyTestModel(21, sharpenDecoder(10));
+const { grid, tokens: N } = model.counts;
 const shape = { backbone: 3, branch: 2 };
 const rpn: Rpn = {
   shape,
   target: "labels",
-  params: {
-    ...model.params,
-    ...Object.fromEntries(
-      Object.entries(initRpn(config, shape, await exportParams(model.params))).map((
-        [k, v],
-      ) => [k, tf.variable(tf.tensor(v.data, v.shape), false)]),
-    ),
-  },
+  params: Object.fromEntries(
+    Object.entries(await initRpn(model, shape)).map((
+      [k, v],
+    ) => [k, tf.variable(tf.tensor(v.data, v.shape), false)]),
+  ),
 };
 
 function randomImage(rng: Rng, width: number, height: number): RgbImage {
@@ -56,7 +39,7 @@ const questions = [
 ];
 const rng = new Rng(9);
 const images = questions.map((_, i) => randomImage(rng, 40 + 8 * i, 48 - 4 * i));
-const pixels = await Promise.all(images.map(async (im) => (await letterbox(im, S)).pixels));
+const pixels = await Promise.all(images.map((im) => model.encodeImage(im)));
 const items = questions.map((question, i) => ({ question, pixels: pixels[i]! }));
 
 Deno.test("stageOne() gives the same RoI logits with and without keeping prefix states", async () => {
@@ -79,7 +62,7 @@ Deno.test("answerAll() with stage-1 prefix states gives the answers of a full st
   const requests = await Promise.all(items.map(async (it, i) => {
     const roi = proposeRoi(maps[i % 3]!, grid, { threshold: 0.3, maxArea: N });
     assert.equal(roi.path, ["none", "box", "mask"][i % 3]);
-    const { blocks } = await roiBlocks(images[i]!, roi, grid, S);
+    const { blocks } = await roiBlocks(model, images[i]!, roi);
     return { question: it.question, blocks: [{ pixels: it.pixels }, ...blocks] };
   }));
   assert.ok(requests.some((r) => r.blocks[1]?.keep !== undefined), "a masked RoI block is exercised");

@@ -1,9 +1,13 @@
-import type { Mllm } from "../eval/answer.ts";
-import { cropResize, gridBoxToSource, letterboxGeometry } from "../image/resize.ts";
+import { gridBoxToSource } from "../image/geometry.ts";
 import type { Box, RgbImage } from "../image/types.ts";
-import { gridOf } from "../model/config.ts";
-import type { VisualBlock } from "../model/sequence.ts";
-import { captureGenerated, GENERIC_PROMPT, relativeAttention } from "./attention.ts";
+import type { Mllm, VisualBlock } from "../model/mllm.ts";
+import {
+  type AttentionMaps,
+  captureAll,
+  GENERIC_PROMPT,
+  type LayerSpec,
+  relativeAttention,
+} from "./attention.ts";
 import { vicropWindow } from "./vicrop_window.ts";
 
 /**
@@ -12,13 +16,9 @@ import { vicropWindow } from "./vicrop_window.ts";
  * [image, crop]. Cost: ≥ 2 prefills + 2 generations (3 with the relative map).
  */
 export interface VicropOptions {
-  layer: number;
-  heads?: number[];
-  relative: boolean;
   /** Window sides in grid cells. */
   sizes: number[];
   select: "sum" | "sharpness";
-  maxNewTokens?: number;
 }
 
 export interface VicropChoice {
@@ -32,52 +32,49 @@ export interface VicropChoice {
 
 /** The window and crop for one sample given its (plain or relative) map. */
 export async function vicropFromMap(
+  model: Mllm,
   map: Float64Array | null,
   image: RgbImage,
-  grid: number,
-  encoderSize: number,
-  options: Pick<VicropOptions, "sizes" | "select">,
+  options: VicropOptions,
 ): Promise<VicropChoice> {
   if (!map) return { map: null, gridBox: null, sourceBox: null, block: null };
+  const { grid, encoderSize } = model.counts;
   const win = vicropWindow(map, grid, options.sizes, { select: options.select });
-  const lb = letterboxGeometry(image.width, image.height, encoderSize);
+  const lb = model.imageGeometry(image.width, image.height);
   const sourceBox = gridBoxToSource(win.box, grid, encoderSize, lb, image.width, image.height);
   return {
     map,
     gridBox: win.box,
     sourceBox,
-    block: { pixels: await cropResize(image, sourceBox, encoderSize) },
+    block: { pixels: await model.encodeCrop(image, sourceBox) },
   };
 }
 
-/** First pass + window choice for a batch sharing one layout (image block only). */
-export async function vicropChoose(
+/**
+ * ViCrop's first pass: answer each question once on the whole image, capturing the answer→image maps at
+ * every layer in `layers` (capturing more layers costs no extra matmul). With `generic`, the question is
+ * replaced by the generic prompt: the denominator of ViCrop's relative map.
+ */
+export function vicropFirstPass(
   model: Mllm,
-  items: { question: string; pixels: Float32Array; image: RgbImage }[],
-  options: VicropOptions,
-): Promise<VicropChoice[]> {
-  const { grid } = gridOf(model.config);
-  const S = model.config.imageSize;
-  const seqItems = items.map((it) => ({
-    question: model.tokenizer.encode(it.question),
+  items: readonly { question: string; pixels: Float32Array }[],
+  layers: LayerSpec[],
+  options: { batchSize?: number; maxNewTokens?: number; generic?: boolean } = {},
+): Promise<AttentionMaps[]> {
+  const prompts = items.map((it) => ({
+    question: options.generic ? GENERIC_PROMPT : it.question,
     blocks: [{ pixels: it.pixels }],
   }));
-  const layers = [{ layer: options.layer, heads: options.heads }];
-  const maps = await captureGenerated(model, seqItems, layers, { maxNewTokens: options.maxNewTokens });
-  const generic = options.relative
-    ? await captureGenerated(
-      model,
-      seqItems.map((it) => ({ ...it, question: model.tokenizer.encode(GENERIC_PROMPT) })),
-      layers,
-      { maxNewTokens: options.maxNewTokens },
-    )
-    : null;
-  return Promise.all(items.map((it, b) => {
-    let map = maps[b]!.maps[0]!;
-    if (map && generic) {
-      const g = generic[b]!.maps[0];
-      map = g ? relativeAttention(map, g) : map;
-    }
-    return vicropFromMap(map, it.image, grid, S, options);
-  }));
+  return captureAll(model, prompts, layers, {
+    batchSize: options.batchSize,
+    maxNewTokens: options.maxNewTokens,
+  });
+}
+
+/** The map a window is chosen on: the question's map, or ÷ the generic prompt's map when there is one. */
+export function vicropMap(
+  plain: Float64Array | null,
+  generic: Float64Array | null | undefined,
+): Float64Array | null {
+  return plain && generic ? relativeAttention(plain, generic) : plain;
 }

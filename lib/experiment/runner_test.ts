@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { experimentScales, resultDir, resultPath } from "./config.ts";
+import { summary, throughputPhases } from "./runner.ts";
+
+Deno.test("experimentScales() keeps the shared pipeline presets and merges an experiment's own keys", () => {
+  const scales = experimentScales({ quick: { rpn: { branch: 3 } } as never, full: { n: 50 } as never });
+  assert.deepEqual(scales.quick, { n: 40, teacher: { samples: 1200 }, rpn: { epochs: 2, branch: 3 } });
+  assert.deepEqual(scales.default, {});
+  assert.deepEqual(scales.full, { n: 50, teacher: { samples: 12000 } });
+});
+
+Deno.test("resultPath() puts canonical results under results/ and other scales under results/scratch/<scale>", () => {
+  assert.equal(resultDir("default"), "results");
+  assert.equal(resultPath("sink_removal", "default", ""), "results/sink_removal.json");
+  assert.equal(resultPath("sink_removal", "quick", ""), "results/scratch/quick/sink_removal.json");
+  assert.equal(resultPath("sink_removal", "full", "/tmp/x.json"), "/tmp/x.json");
+});
+
+Deno.test("summary() tabulates accuracy by method and suite, then differences and throughput", () => {
+  const phases = { "seconds baseline": 2, "throughput-baseline": 1, "throughput-masked tau=0.1": 0.61 };
+  const text = summary([
+    { method: "baseline", suite: "doc", metric: "accuracy", value: 20, n: 3, ci: [0, 40] },
+    {
+      method: "masked",
+      suite: "doc",
+      metric: "accuracy",
+      value: 30,
+      n: 3,
+      ci: [0, 60],
+      extra: { sweep: "tau", tau: 0.1 },
+    },
+    { method: "masked-vs-baseline", suite: "mean", metric: "delta_accuracy", value: 10, n: 3, ci: [-5, 25] },
+  ], phases);
+  assert.equal(
+    text,
+    [
+      "| method         | doc |",
+      "|----------------|----:|",
+      "| baseline       |  20 |",
+      "| masked tau=0.1 |  30 |",
+      "",
+      "| difference (mean over suites) | points | 95 % CI |",
+      "|-------------------------------|-------:|---------|",
+      "| masked-vs-baseline            |     10 | -5 … 25 |",
+      "",
+      "| method         | throughput vs baseline |",
+      "|----------------|-----------------------:|",
+      "| baseline       |                      1 |",
+      "| masked tau=0.1 |                   0.61 |",
+    ].join("\n"),
+  );
+  assert.ok(!summary([], {}).includes("throughput"), "no throughput table without throughput phases");
+});
+
+Deno.test("throughputPhases() divides baseline time by method time under stable phase keys", () => {
+  assert.deepEqual(
+    throughputPhases([
+      { key: { method: "baseline" }, seconds: 10 },
+      { key: { method: "masked", extra: { sweep: "tau", tau: 0.1 } }, seconds: 16 },
+      { key: { method: "B4R3", extra: { R: 3, B: 4, paper: "B15R3" } }, seconds: 20 },
+      { key: { method: "idle" }, seconds: 0 },
+    ], 10),
+    {
+      "throughput-baseline": 1,
+      "throughput-masked tau=0.1": 0.63, // 10 / 16 = 0.625 → 0.63
+      "throughput-B4R3 B=4 R=3": 0.5,
+      "throughput-idle": 0,
+    },
+  );
+  assert.throws(
+    () =>
+      throughputPhases([
+        { key: { method: "B4R3", extra: { B: 4, R: 3 } }, seconds: 1 },
+        { key: { method: "B4R3", extra: { B: 4, R: 3, paper: "B15R3" } }, seconds: 2 },
+      ], 1),
+    { message: 'Two methods share the throughput phase "throughput-B4R3 B=4 R=3"' },
+  );
+});
