@@ -71,6 +71,7 @@ import {
 } from "./conventions.ts";
 import { openModel } from "./model.ts";
 import { EXPERIMENT_REGISTRY } from "./registry.ts";
+import { expandShorthands, shorthandUsage } from "./shorthands.ts";
 
 /** The aggregates of lib/experiment/conventions.ts: Table 1 and 2 averages, V* overall, all suites. */
 export const REPORT_AGGREGATES: readonly Aggregate[] = [
@@ -79,6 +80,23 @@ export const REPORT_AGGREGATES: readonly Aggregate[] = [
   { name: AGGREGATE_SUITES.meanVision, suites: VISION_SUITES },
   { name: AGGREGATE_SUITES.vstar, suites: VISION_SUITES.filter((s) => s.startsWith("vstar-")), pooled: true },
 ];
+
+/**
+ * A result whose rows the script scores itself (real benchmarks, lib/experiment/benchmark_run.ts):
+ * `finish()` writes it, with the run's artifacts and phases, instead of the score table's rows.
+ */
+export interface OwnResult {
+  experiment: string;
+  /** Result file. */
+  out: string;
+  prompt: { template: string; metricVariant: string };
+  rows: ResultRow[];
+  notes: string[];
+  phases: Record<string, number>;
+  artifacts: Artifact[];
+  /** Printed after the run (unless --json). */
+  summary: string;
+}
 
 /** One experiment run: open it, build and evaluate methods, then `finish()` writes the result. */
 export class Experiment<C extends ExperimentConfig> {
@@ -95,6 +113,7 @@ export class Experiment<C extends ExperimentConfig> {
   /** Set by `recordExamples`; the result has an `examples` block only then. */
   #examples: Example[] | undefined;
   #warm = false;
+  #own: OwnResult | undefined;
 
   private constructor(
     readonly name: string,
@@ -327,6 +346,7 @@ export class Experiment<C extends ExperimentConfig> {
    * every method go to `timing.phases` (wall-clock, so outside the rows). Print a summary.
    */
   async finish(): Promise<void> {
+    if (this.#own) return await this.#finishOwn(this.#own);
     this.#checkDeclaredPairs();
     const rng = new Rng(this.seeds[0]!).fork("ci");
     this.#throughput();
@@ -365,6 +385,30 @@ export class Experiment<C extends ExperimentConfig> {
     if (this.args.json) console.log(JSON.stringify(result));
     else console.log(summary(rows, this.#phases));
     this.log(`wrote ${out}`);
+  }
+
+  /** Have `finish()` write `own` instead of the score table's rows. */
+  setResult(own: OwnResult): void {
+    this.#own = own;
+  }
+
+  async #finishOwn(own: OwnResult): Promise<void> {
+    const result = makeResult({
+      experiment: own.experiment,
+      config: { ...this.config, scale: this.args.scale } as Record<string, unknown>,
+      seeds: this.seeds,
+      backend: this.backend,
+      prompt: own.prompt,
+      rows: own.rows,
+      artifacts: [...this.#artifacts.values(), ...own.artifacts],
+      notes: own.notes,
+      startedAt: this.startedAt,
+      phases: { ...this.#phases, ...own.phases },
+    });
+    await writeResult(own.out, result);
+    if (this.args.json) console.log(JSON.stringify(result));
+    else console.log(own.summary);
+    this.log(`wrote ${own.out}`);
   }
 
   /** Per method: mean seconds per evaluation and, when the baseline ran, throughput, into the phases. */
@@ -408,6 +452,8 @@ export interface ExperimentSpec<S extends z.ZodObject> {
   scales?: Partial<Record<Scale, DeepPartial<z.infer<S>>>>;
   /** False for experiments that do not depend on the seed (one seed at every scale). Default true. */
   seeded?: boolean;
+  /** Shorthand options: `--<name> VALUE` = `--set <config key>=VALUE` (lib/experiment/shorthands.ts). */
+  shorthands?: Readonly<Record<string, string>>;
 }
 
 /** A script's command line: shared scale presets, and ≥ 3 seeds at the default scale unless seedless. */
@@ -433,8 +479,11 @@ export async function runExperiment<S extends z.ZodObject>(
 ): Promise<void> {
   const cli = experimentCli(spec);
   await runMain(async () => {
-    const args = cli.parse(Deno.args) as CliArgs<z.infer<S> & ExperimentConfig>;
-    if (args.help) return console.log(cli.usage());
+    const shorthands = spec.shorthands ?? {};
+    const args = cli.parse(expandShorthands(Deno.args, shorthands)) as CliArgs<z.infer<S> & ExperimentConfig>;
+    if (args.help) {
+      return console.log([cli.usage(), shorthandUsage(shorthands)].filter((t) => t).join("\n\n"));
+    }
     const exp = await Experiment.open(spec.name, args);
     await body(exp);
     await exp.finish();
