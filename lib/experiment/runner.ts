@@ -69,7 +69,7 @@ import {
   throughputPhase,
   VISION_SUITES,
 } from "./conventions.ts";
-import { openModel } from "./model.ts";
+import { MODEL_OPTION, openModel, parseWithModel } from "./model.ts";
 import { EXPERIMENT_REGISTRY } from "./registry.ts";
 import { expandShorthands, shorthandUsage } from "./shorthands.ts";
 
@@ -130,8 +130,7 @@ export class Experiment<C extends ExperimentConfig> {
   static async open<C extends ExperimentConfig>(name: string, args: CliArgs<C>): Promise<Experiment<C>> {
     const startedAt = new Date();
     const backend = await initBackend(args.backend);
-    const { model, weights } = await openModel(args.config.checkpoint);
-    const hash = await fileHash(weights);
+    const { model, weights, hash } = await openModel(args.config.checkpoint);
     const exp = new Experiment(name, args, backend, model, hash, startedAt);
     exp.#artifacts.set(weights, { kind: "checkpoint", path: weights, hash });
     exp.log(`${args.scale} scale, seeds ${args.seeds.join(",")}, backend ${backend.active}`);
@@ -462,6 +461,7 @@ export function experimentCli<S extends z.ZodObject>(spec: ExperimentSpec<S>): C
     name: spec.name,
     description: spec.description,
     schema: spec.schema,
+    options: { ...MODEL_OPTION },
     scales: experimentScales<z.infer<S> & ExperimentConfig>(
       spec.scales as Partial<Record<Scale, DeepPartial<z.infer<S> & ExperimentConfig>>>,
     ) as Record<Scale, DeepPartial<z.infer<S>>>,
@@ -470,7 +470,8 @@ export function experimentCli<S extends z.ZodObject>(spec: ExperimentSpec<S>): C
 }
 
 /**
- * The whole life of an experiment script: parse the command line (or print `--help`), open the checkpoint,
+ * The whole life of an experiment script: parse the command line (or print `--help`; `--model DIR` brings
+ * the folder's settings, lib/experiment/model.ts `parseWithModel`), open the checkpoint,
  * run `body`, write the result. Errors end the process with `error: <message>` (lib/cli `runMain`).
  */
 export async function runExperiment<S extends z.ZodObject>(
@@ -480,7 +481,10 @@ export async function runExperiment<S extends z.ZodObject>(
   const cli = experimentCli(spec);
   await runMain(async () => {
     const shorthands = spec.shorthands ?? {};
-    const args = cli.parse(expandShorthands(Deno.args, shorthands)) as CliArgs<z.infer<S> & ExperimentConfig>;
+    const argv = expandShorthands(Deno.args, shorthands);
+    const args = await parseWithModel(cli, argv, Object.keys(spec.schema.shape)) as CliArgs<
+      z.infer<S> & ExperimentConfig
+    >;
     if (args.help) {
       return console.log([cli.usage(), shorthandUsage(shorthands)].filter((t) => t).join("\n\n"));
     }
