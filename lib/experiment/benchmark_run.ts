@@ -60,9 +60,13 @@ export const TABLE1_BENCHMARKS: readonly BenchmarkName[] = [
   "textvqa",
 ];
 
-/** Prompt version of a benchmark's rows: lmms-eval's doc_to_text with the task's default kwargs. */
-export function promptVersion(name: BenchmarkName): string {
-  return `lmms-eval@${LMMS_EVAL_COMMIT.slice(0, 7)} ${BENCHMARKS[name].task} doc_to_text (default kwargs)`;
+/**
+ * Prompt version of a benchmark's rows: lmms-eval's doc_to_text of the split's task with the task's
+ * default kwargs (HR-Bench: task hrbench4k or hrbench8k by split).
+ */
+export function promptVersion(name: BenchmarkName, split: string): string {
+  const task = name === "hrbench" ? split.replace("_", "") : BENCHMARKS[name].task;
+  return `lmms-eval@${LMMS_EVAL_COMMIT.slice(0, 7)} ${task} doc_to_text (default kwargs)`;
 }
 
 /** Metric version of a benchmark's rows: the vendored lmms-eval task code. */
@@ -217,7 +221,7 @@ export function benchmarkRows(
       const extra: Record<string, unknown> = {
         benchmark: name,
         split: m.split,
-        prompt: promptVersion(name),
+        prompt: promptVersion(name, m.split),
         metricVersion: metricVersion(name),
         ...(options.limit > 0 ? { limit: options.limit } : {}),
         ...(name === "hrbench" ? { protocol: HRBENCH_PROTOCOL } : {}),
