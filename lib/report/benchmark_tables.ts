@@ -157,8 +157,11 @@ function runLine(result: Result): string {
 function notes(result: Result, columns: readonly Column[], table: "table1" | "table2"): string[] {
   const suites = [...new Set(columns.map((c) => c.suite))].filter((s) => s !== "mean-text");
   const n = suites.map((suite) => {
-    const row = result.rows.find((r) => r.method === MAIN_METHODS.baseline && r.suite === suite);
-    return `${suite} ${row?.n ?? DASH}`;
+    // The suite's largest row count: its overall metric's (a category or FSP row counts fewer).
+    const counts = result.rows.filter((r) => r.method === MAIN_METHODS.baseline && r.suite === suite).map((
+      r,
+    ) => r.n);
+    return `${suite} ${counts.length > 0 ? Math.max(...counts) : DASH}`;
   });
   const lines = [
     "Ours: lmms-eval's aggregate in percent with its 95 % bootstrap CI over rows where it is a mean of per-row " +
