@@ -78,7 +78,7 @@ Deno.test({
       });
       assert.deepEqual([...new Set(result.rows.map((r) => r.method))], METHODS);
       // Fixture rows per benchmark: docvqa 3, chartqa 4 (2 human), ocrbench 4, infovqa 3, textvqa 4,
-      // vstar 4 (one without category), pope 4, hrbench 2 + 2 (the limit counts over both splits).
+      // vstar 4 (one without category), pope 4, hrbench 2 + 2 (the limit applies per split).
       assert.deepEqual(baselineRows(result), [
         ["docvqa", "anls", 3],
         ["chartqa", "relaxed_overall", 4],
@@ -152,7 +152,7 @@ Deno.test({
       const table1 = section(text, "## Table 1 on the real benchmarks: text-centric");
       assert.match(
         table1,
-        /^Model `tests\/fixtures\/llava-tiny`, backend wasm, data `tests\/fixtures\/benchmarks` \(first 4 rows per benchmark\)/m,
+        /^Model `tests\/fixtures\/llava-tiny`, backend wasm, data `tests\/fixtures\/benchmarks` \(first 4 rows per benchmark split\)/m,
       );
       assert.match(table1, /^\| ours +\| Baseline +\|/m);
       assert.match(table1, /^\| ours +\| SD-RPN +\|/m);

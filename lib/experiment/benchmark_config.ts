@@ -13,7 +13,7 @@ export const RealBenchmarksSchema = z.strictObject({
     "folder of the real benchmarks (lib/benchmarks/load.ts layout); empty = the testbed suites",
   ),
   benchmarks: z.string().default("all").describe("benchmarks to evaluate: comma-separated names, or all"),
-  limit: z.int().nonnegative().default(0).describe("first N rows of each benchmark (0 = all)"),
+  limit: z.int().nonnegative().default(0).describe("first N rows of each benchmark split (0 = all)"),
   maxNewTokens: z.int().nonnegative().default(0).describe(
     "cap on generated tokens (0 = the lmms-eval task's max_new_tokens)",
   ),

@@ -127,8 +127,7 @@ export async function evaluateRealBenchmarks(exp: Experiment<RealRunConfig>): Pr
     const answers = new Map<string, Answers>(
       methods.map((m) => [keyId(m.key), { key: m.key, answers: [], seconds: 0 }]),
     );
-    const items = loadBenchmark(real.data, name, real.limit > 0 ? { limit: real.limit } : {});
-    for await (const chunk of chunks(items, real.chunk)) {
+    for await (const chunk of chunks(rowsOf(real, name), real.chunk)) {
       const suite = {
         name,
         items: await Promise.all(chunk.map(async (item): Promise<AnswerItem> => ({
@@ -287,7 +286,7 @@ function throughput(seconds: ReadonlyMap<string, number>, seeds: number): Record
 function notes(names: readonly BenchmarkName[], real: RealBenchmarksConfig, seeds: number): string[] {
   return [
     `Real benchmarks ${names.join(", ")} from "${real.data}"` +
-    (real.limit > 0 ? `, first ${real.limit} rows of each (--limit)` : ", every row") +
+    (real.limit > 0 ? `, first ${real.limit} rows of each split (--limit)` : ", every row") +
     "; prompts are lmms-eval's doc_to_text; generation is greedy with the task's max_new_tokens " +
     "(textvqa and hrbench set none: llava.py's 1024)" +
     (real.maxNewTokens > 0 ? `, capped at ${real.maxNewTokens} (real.maxNewTokens)` : "") + ".",
@@ -324,6 +323,13 @@ function summaryTable(rows: readonly ResultRow[]): string {
       }),
     ]),
   );
+}
+
+/** The rows of a benchmark, the limit applying to each split (HR-Bench: 4K and 8K alike). */
+async function* rowsOf(real: RealBenchmarksConfig, name: BenchmarkName): AsyncGenerator<BenchmarkItem> {
+  for (const split of BENCHMARKS[name].splits) {
+    yield* loadBenchmark(real.data, name, { split, ...(real.limit > 0 ? { limit: real.limit } : {}) });
+  }
 }
 
 async function* chunks<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {

@@ -147,7 +147,7 @@ function runLine(result: Result): string {
   const real = (result.config.real ?? {}) as Record<string, unknown>;
   const checkpoint = typeof result.config.checkpoint === "string" ? result.config.checkpoint : DASH;
   const limit = typeof real.limit === "number" && real.limit > 0
-    ? `first ${real.limit} rows per benchmark`
+    ? `first ${real.limit} rows per benchmark split`
     : "all rows";
   const seeds = result.seeds.join(", ");
   return `Model \`${checkpoint}\`, backend ${result.backend.active}, data \`${String(real.data ?? DASH)}\` ` +
