@@ -17,11 +17,13 @@ import { hashSeed, Rng } from "../lib/engine/rng.ts";
 import { coverage } from "../lib/eval/boxes.ts";
 import { scoreMethod } from "../lib/eval/score.ts";
 import {
+  artifactHash,
   experimentConfigFields,
   MODEL_OPTION,
   openModel,
   parseWithModel,
   PIPELINE_SCALES,
+  releasedRpnLoader,
   throughputPhase,
   VicropConfigSchema,
 } from "../lib/experiment/mod.ts";
@@ -83,7 +85,7 @@ await runMain(async () => {
   const { rpn, path: rpnPath, teacherPath, teacherRecords } = await ensureRpn(
     model,
     { checkpointHash: ckptHash, teacher: cfg.teacher, variant, train: cfg.rpn, seed: args.seed },
-    { cacheDir: cfg.cacheDir, backboneChunk: cfg.backboneChunk, log },
+    { cacheDir: cfg.cacheDir, backboneChunk: cfg.backboneChunk, log, loadReleased: releasedRpnLoader(model) },
   );
   phases["pseudo-labels+rpn"] = secs(t);
   const labelInfo = labelSummary(teacherRecords, variant, model);
@@ -102,7 +104,7 @@ await runMain(async () => {
   const artifacts = [
     { kind: "checkpoint", path: ckptPath, hash: ckptHash },
     await artifact("teacher", teacherPath),
-    await artifact("rpn-weights", rpnPath),
+    { kind: "rpn-weights", path: rpnPath, hash: await artifactHash(rpnPath) },
   ];
   const summary: Record<string, unknown>[] = [];
   const seconds: Record<Method, number> = { baseline: 0, vicrop: 0, sdrpn_box: 0, sdrpn_mask: 0 };

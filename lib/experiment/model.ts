@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Cli, CliArgs } from "../cli/mod.ts";
 import type { Mllm } from "../model/mllm.ts";
@@ -6,7 +6,9 @@ import { loadModel } from "../models/tiny/checkpoint.ts";
 import { loadLlavaConfig } from "../models/llava/config.ts";
 import { LlavaMllm } from "../models/llava/mllm.ts";
 import { llavaProfile, profileOverrides } from "../models/llava/profile.ts";
-import { llavaWeightFiles, llavaWeightsHash } from "../models/llava/weights_hash.ts";
+import { loadReleasedRpn } from "../models/llava/released_rpn.ts";
+import type { ReleasedRpnLoader } from "../roi/pipeline.ts";
+import { llavaWeightFiles, llavaWeightsHash, sampledHash } from "../models/llava/weights_hash.ts";
 import { fileHash } from "../results/record.ts";
 
 /** A model opened for an experiment. */
@@ -71,6 +73,26 @@ export async function modelOverrides(dir: string): Promise<Record<string, unknow
     tokens: config.numImageTokens,
   });
   return { ...out, ...profileOverrides(profile) };
+}
+
+/**
+ * The reader of SD-RPN's released RPN weights for a model's family (`--set rpn.released=PATH`: a
+ * safetensors file, or the released model's folder), or undefined when the family has none (the embedded
+ * model: its RPNs are always trained here).
+ */
+export function releasedRpnLoader(model: Mllm): ReleasedRpnLoader | undefined {
+  if (!(model instanceof LlavaMllm)) return undefined;
+  return (path, shape) => loadReleasedRpn(path, model.model.config.text, shape);
+}
+
+/**
+ * An artifact's hash: a file's SHA-256 (`fileHash`, as always), a folder's (e.g. a released model given as
+ * `rpn.released`) the sampled hash of its .json and .safetensors files (lib/models/llava/weights_hash.ts).
+ */
+export async function artifactHash(path: string): Promise<string> {
+  if (!statSync(path).isDirectory()) return await fileHash(path);
+  const files = readdirSync(path).filter((f) => f.endsWith(".json") || f.endsWith(".safetensors")).sort();
+  return await sampledHash(path, files.map((f) => join(path, f)));
 }
 
 /** The valued option every experiment script takes (lib/cli `options`). */

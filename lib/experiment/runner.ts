@@ -27,7 +27,7 @@ import { type Aggregate, round, type RowKey, ScoreTable } from "../eval/rows.ts"
 import type { Mllm } from "../model/mllm.ts";
 import { canonicalJson } from "../results/hash.ts";
 import { writeResult } from "../results/io.ts";
-import { fileHash, makeResult, TESTBED_PROMPT } from "../results/record.ts";
+import { makeResult, TESTBED_PROMPT } from "../results/record.ts";
 import type { Artifact, Example, ResultRow } from "../results/schema.ts";
 import {
   cropIou,
@@ -69,7 +69,7 @@ import {
   throughputPhase,
   VISION_SUITES,
 } from "./conventions.ts";
-import { MODEL_OPTION, openModel, parseWithModel } from "./model.ts";
+import { artifactHash, MODEL_OPTION, openModel, parseWithModel, releasedRpnLoader } from "./model.ts";
 import { EXPERIMENT_REGISTRY } from "./registry.ts";
 import { expandShorthands, shorthandUsage } from "./shorthands.ts";
 
@@ -212,8 +212,10 @@ export class Experiment<C extends ExperimentConfig> {
       cacheDir: this.config.cacheDir,
       backboneChunk: this.config.backboneChunk,
       log: (m) => this.log(m),
+      ...loaderOf(this.model),
     });
-    this.log(`rpn ${r.losses ? "trained" : "cached"}: ${r.path} (${r.examples} examples)`);
+    const how = full.train.released !== undefined ? "released" : r.losses ? "trained" : "cached";
+    this.log(`rpn ${how}: ${r.path} (${r.examples} examples)`);
     await this.#artifact("rpn-weights", r.path);
     this.#phase("rpn", t0);
     return r;
@@ -433,13 +435,18 @@ export class Experiment<C extends ExperimentConfig> {
   }
 
   async #artifact(kind: string, path: string): Promise<void> {
-    if (!this.#artifacts.has(path)) this.#artifacts.set(path, { kind, path, hash: await fileHash(path) });
+    if (!this.#artifacts.has(path)) this.#artifacts.set(path, { kind, path, hash: await artifactHash(path) });
   }
 
   #phase(name: string, t0: number): void {
     this.#phases[name] = Math.round(((this.#phases[name] ?? 0) + (performance.now() - t0) / 1000) * 100) /
       100;
   }
+}
+
+function loaderOf(model: Mllm): { loadReleased?: ReturnType<typeof releasedRpnLoader> } {
+  const loader = releasedRpnLoader(model);
+  return loader ? { loadReleased: loader } : {};
 }
 
 /** What an experiment script declares: its name, one line, its config schema and its own scale presets. */

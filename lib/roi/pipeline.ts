@@ -138,8 +138,13 @@ export interface RpnSpec {
   subset?: number;
 }
 
+/** Reads released branch weights (`RpnTrainConfig.released`) under the RPN's names for a shape. */
+export type ReleasedRpnLoader = (path: string, shape: RpnShape) => Promise<TensorMap>;
+
 export interface EnsureRpnOptions {
   cacheDir: string;
+  /** The model family's reader of released weights (lib/experiment/model.ts `releasedRpnLoader`). */
+  loadReleased?: ReleasedRpnLoader;
   /** Samples per backbone-state chunk file (see backbone_cache.ts). */
   backboneChunk?: number;
   log?: PipelineLog;
@@ -154,7 +159,7 @@ export interface RpnArtifacts {
   teacherRecords: TeacherRecord[];
   /** Folder of the backbone-state chunks the branch trained on. */
   backboneDir: string;
-  /** Teacher samples the branch was trained on (after dropping skipped and ignored ones). */
+  /** Teacher samples the branch was trained on (after dropping skipped and ignored ones; 0 when released). */
   examples: number;
   /** Per-step training losses; null when the weights came from the cache. */
   losses: number[] | null;
@@ -173,7 +178,9 @@ export function teacherSubset(samples: number, size: number, seed: number): numb
  * A trained RPN for a spec, from `<cacheDir>/rpn/<hash>.safetensors` when present, else trained (under a lock,
  * so two concurrent runs train it once) and cached. Samples without a map (one-token answers) or ignored
  * whole (box ≥ half the grid) carry no loss and are left out. The frozen backbone's states come from the
- * shared backbone cache.
+ * shared backbone cache. With `train.released`, the branch is the released weights instead (read by
+ * `options.loadReleased`, checked against the RPN's names): nothing is trained or cached, and the teacher pass
+ * still runs (cached) for the label analyses.
  */
 export async function ensureRpn(
   model: Mllm,
@@ -199,7 +206,7 @@ export async function ensureRpn(
     ? teacher.records.map((_, i) => i)
     : teacherSubset(teacher.records.length, spec.subset, seed);
   const keep = usableExamples(model, teacher.records, indices, variant, trainCfg.target);
-  if (keep.length === 0) throw new NoUsableLabelsError(teacher.path);
+  if (keep.length === 0 && trainCfg.released === undefined) throw new NoUsableLabelsError(teacher.path);
   const backboneSpec = {
     checkpointHash,
     teacher: teacherCfg,
@@ -209,7 +216,17 @@ export async function ensureRpn(
   let backboneDir = backboneCacheDir(options.cacheDir, backboneSpec);
   let weights: TensorMap;
   let losses: number[] | null = null;
-  if (existsSync(path)) {
+  const released = trainCfg.released;
+  if (released !== undefined) {
+    if (!options.loadReleased) {
+      throw new Error(
+        `Cannot use released RPN weights "${released}": model family "${model.family}" has none`,
+      );
+    }
+    weights = await options.loadReleased(released, shape);
+    checkRpnWeights(model, released, shape, weights);
+    log(`rpn: released weights ${released}`);
+  } else if (existsSync(path)) {
     weights = await loadRpnWeights(model, path, shape);
   } else {
     ({ weights, losses, backboneDir } = await withLock(path, async () => {
@@ -238,11 +255,11 @@ export async function ensureRpn(
   }
   return {
     rpn: { shape, params: branch, target: trainCfg.target },
-    path,
+    path: released ?? path,
     teacherPath: teacher.path,
     teacherRecords: teacher.records,
     backboneDir,
-    examples: keep.length,
+    examples: released !== undefined ? 0 : keep.length,
     losses,
   };
 }
@@ -254,10 +271,14 @@ export function disposeRpn(_model: Mllm, rpn: Rpn): void {
 
 async function loadRpnWeights(model: Mllm, path: string, shape: RpnShape): Promise<TensorMap> {
   const weights = (await loadSafetensors(path)).tensors;
+  checkRpnWeights(model, path, shape, weights);
+  return weights;
+}
+
+function checkRpnWeights(model: Mllm, path: string, shape: RpnShape, weights: TensorMap): void {
   for (const name of rpnParamNames(model, shape)) {
     if (!weights[name]) throw new Error(`Cannot load RPN "${path}": tensor "${name}" is missing`);
   }
-  return weights;
 }
 
 /** The teacher samples (of `indices`) that carry a loss, with their labels and raw maps. */

@@ -45,21 +45,28 @@ export async function llavaWeightFiles(dir: string): Promise<{ index: string | n
 
 /** First 16 hex characters of the weights identity described above. */
 export async function llavaWeightsHash(dir: string): Promise<string> {
-  const hash = createHash("sha256");
   const { index, files } = await llavaWeightFiles(dir);
-  for (const path of [join(dir, "config.json"), ...(index ? [index] : [])]) {
-    hash.update(path.slice(dir.length)).update(await readOrThrow(path));
-  }
-  for (const path of files) {
+  return await sampledHash(dir, [join(dir, "config.json"), ...(index ? [index] : []), ...files]);
+}
+
+/**
+ * First 16 hex characters of SHA-256 over files (in the given order): per file its path relative to `root`,
+ * its size, and its bytes — whole up to `FULL_HASH_LIMIT`, else its safetensors header and `SAMPLES`
+ * evenly spaced blocks of its data.
+ */
+export async function sampledHash(root: string, paths: readonly string[]): Promise<string> {
+  const hash = createHash("sha256");
+  for (const path of paths) {
     let file: Deno.FsFile;
     try {
       file = await Deno.open(path);
     } catch (error) {
-      throw new Error(`Cannot read "${path}": ${(error as Error).message}`);
+      const reason = error instanceof Deno.errors.NotFound ? "file not found" : (error as Error).message;
+      throw new Error(`Cannot read "${path}": ${reason}`);
     }
     try {
       const size = (await file.stat()).size;
-      hash.update(`${path.slice(dir.length)}\0${size}\0`);
+      hash.update(`${path.slice(root.length)}\0${size}\0`);
       if (size <= FULL_HASH_LIMIT) {
         hash.update(await readAt(file, 0, size, path));
         continue;
@@ -81,14 +88,6 @@ export async function llavaWeightsHash(dir: string): Promise<string> {
     }
   }
   return hash.digest("hex").slice(0, 16);
-}
-
-async function readOrThrow(path: string): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(path);
-  } catch (error) {
-    throw new Error(`Cannot read "${path}": ${(error as Error).message}`);
-  }
 }
 
 async function readAt(file: Deno.FsFile, offset: number, length: number, path: string): Promise<Uint8Array> {
