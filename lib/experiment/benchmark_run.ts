@@ -93,8 +93,11 @@ export async function evaluateRealBenchmarks(exp: Experiment<RealRunConfig>): Pr
   const cfg = exp.config;
   const { real } = cfg;
   const names = parseBenchmarkList(real.benchmarks);
+  // Released weights (`--set rpn.released=PATH`) are the same for every seed: one evaluation.
+  const released = cfg.rpn.released;
+  const seeds = released === undefined ? exp.seeds : exp.seeds.slice(0, 1);
   const rpns: { seed: number; rpn: Rpn }[] = [];
-  for (const seed of exp.seeds) rpns.push({ seed, rpn: (await exp.rpn(seed)).rpn });
+  for (const seed of seeds) rpns.push({ seed, rpn: (await exp.rpn(seed)).rpn });
   const threshold = cfg.thresholdOverride ?? BENCHMARK_THRESHOLDS;
   const methods: MethodSpec[] = [
     { kind: "baseline", key: { method: MAIN_METHODS.baseline } },
@@ -177,7 +180,7 @@ export async function evaluateRealBenchmarks(exp: Experiment<RealRunConfig>): Pr
     },
     rows,
     artifacts,
-    notes: notes(names, real, rpns.length),
+    notes: notes(names, real, rpns.length, released),
     phases,
     summary: summaryTable(rows),
   });
@@ -283,7 +286,12 @@ function throughput(seconds: ReadonlyMap<string, number>, seeds: number): Record
   return phases;
 }
 
-function notes(names: readonly BenchmarkName[], real: RealBenchmarksConfig, seeds: number): string[] {
+function notes(
+  names: readonly BenchmarkName[],
+  real: RealBenchmarksConfig,
+  seeds: number,
+  released: string | undefined,
+): string[] {
   return [
     `Real benchmarks ${names.join(", ")} from "${real.data}"` +
     (real.limit > 0 ? `, first ${real.limit} rows of each split (--limit)` : ", every row") +
@@ -292,8 +300,11 @@ function notes(names: readonly BenchmarkName[], real: RealBenchmarksConfig, seed
     (real.maxNewTokens > 0 ? `, capped at ${real.maxNewTokens} (real.maxNewTokens)` : "") + ".",
     "Values are lmms-eval's aggregates in percent (OCRBench category and final scores are sums); CIs are 95 % " +
     "percentile bootstraps over rows (1000 resamples) of means of per-row scores.",
-    `SD-RPN rows are means over ${seeds} seed(s) (extra.perSeed); its RPN comes from the testbed's teacher → ` +
-    "pseudo-labels → training with this model; τ_conf per benchmark: the released defaults " +
+    (released !== undefined
+      ? `SD-RPN uses the released RPN weights "${released}" (one evaluation, whatever the seeds)`
+      : `SD-RPN rows are means over ${seeds} seed(s) (extra.perSeed); its RPN comes from the testbed's ` +
+        "teacher → pseudo-labels → training with this model") +
+    "; τ_conf per benchmark: the released defaults " +
     "(0.15 text-centric, 0.10 DocVQA / V* / HR-Bench, 0.05 OCRBench, POPE 0.15).",
     "ocrbench_accuracy = final / 1000 as utils.py divides (whatever the row count); ocrbench_mean = final / n " +
     "is the same number on all 1000 rows and the comparable one under --limit (Table 1 prints it).",

@@ -150,8 +150,12 @@ function runLine(result: Result): string {
     ? `first ${real.limit} rows per benchmark split`
     : "all rows";
   const seeds = result.seeds.join(", ");
+  const released = (result.config.rpn as Record<string, unknown> | undefined)?.released;
+  const rpn = typeof released === "string"
+    ? `released RPN weights \`${released}\``
+    : `RPN trained on the testbed teacher set, seeds ${seeds}`;
   return `Model \`${checkpoint}\`, backend ${result.backend.active}, data \`${String(real.data ?? DASH)}\` ` +
-    `(${limit}), seeds ${seeds}; prompts and metrics: ${result.prompt.template}; ${result.prompt.metricVariant}.`;
+    `(${limit}), ${rpn}; prompts and metrics: ${result.prompt.template}; ${result.prompt.metricVariant}.`;
 }
 
 function notes(result: Result, columns: readonly Column[], table: "table1" | "table2"): string[] {

@@ -44,7 +44,7 @@ Deno.test("real-benchmark tables put our cells, CIs and the run's data beside th
   );
   assert.match(
     t1!,
-    /^Model `\/models\/llava-1\.5-13b-hf`, backend webgpu, data `\/bench` \(all rows\), seeds 0; /m,
+    /^Model `\/models\/llava-1\.5-13b-hf`, backend webgpu, data `\/bench` \(all rows\), RPN trained on the testbed teacher set, seeds 0; /m,
   );
   assert.match(t1!, /^\| ours +\| Baseline +\| 21\.46 \[20\.10, 22\.80\] \| +— \|/m);
   assert.match(t1!, /^\| paper \(LLaVA-1\.5-13B\) \| Baseline +\| +23\.5 \|/m);
