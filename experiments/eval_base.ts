@@ -18,7 +18,7 @@ import { hashSeed, Rng } from "../lib/engine/rng.ts";
 import { answerAll, type AnswerRequest } from "../lib/eval/answer.ts";
 import { randomBoxLike } from "../lib/eval/boxes.ts";
 import { round2, scoreMethod } from "../lib/eval/score.ts";
-import { openModel } from "../lib/experiment/mod.ts";
+import { MODEL_OPTION, openModel, parseWithModel } from "../lib/experiment/mod.ts";
 import { artifact, makeResult, TESTBED_PROMPT } from "../lib/results/record.ts";
 import { writeResult } from "../lib/results/io.ts";
 import type { ResultRow } from "../lib/results/schema.ts";
@@ -45,6 +45,7 @@ const cli = defineCli({
   description:
     "Base MLLM on every evaluation suite: global (baseline), oracle crop (ceiling), random crop (control)",
   schema: Config,
+  options: { ...MODEL_OPTION },
   scales: {
     quick: { n: 40, out: "results/scratch/eval_base-quick.json" },
     default: {},
@@ -53,12 +54,12 @@ const cli = defineCli({
 });
 
 await runMain(async () => {
-  const args = cli.parse(Deno.args);
+  const args = await parseWithModel(cli, Deno.args, Object.keys(Config.shape));
   if (args.help) return console.log(cli.usage());
   const cfg = args.config;
   const startedAt = new Date();
   const backend = await initBackend(args.backend);
-  const { model } = await openModel(cfg.checkpoint);
+  const { model, weights, hash } = await openModel(cfg.checkpoint);
   const rows: ResultRow[] = [];
   const summary: {
     suite: string;
@@ -68,7 +69,7 @@ await runMain(async () => {
     oracle: number;
     random: number;
   }[] = [];
-  const artifacts = [await artifact("checkpoint", `${cfg.checkpoint.replace(/\/$/, "")}/model.safetensors`)];
+  const artifacts = [{ kind: "checkpoint", path: weights, hash }];
   const phases: Record<string, number> = {};
   const ciRng = new Rng(args.seed).fork("ci");
   for (const suite of cfg.suites) {

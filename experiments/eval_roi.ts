@@ -17,15 +17,19 @@ import { hashSeed, Rng } from "../lib/engine/rng.ts";
 import { coverage } from "../lib/eval/boxes.ts";
 import { scoreMethod } from "../lib/eval/score.ts";
 import {
+  artifactHash,
   experimentConfigFields,
+  MODEL_OPTION,
   openModel,
+  parseWithModel,
   PIPELINE_SCALES,
+  releasedRpnLoader,
   throughputPhase,
   VicropConfigSchema,
 } from "../lib/experiment/mod.ts";
 import { formatTable } from "../lib/cli/table.ts";
 import { writeResult } from "../lib/results/io.ts";
-import { artifact, fileHash, makeResult, TESTBED_PROMPT } from "../lib/results/record.ts";
+import { artifact, makeResult, TESTBED_PROMPT } from "../lib/results/record.ts";
 import type { ResultRow } from "../lib/results/schema.ts";
 import {
   cropIou,
@@ -50,6 +54,7 @@ const cli = defineCli({
   description:
     "SD-RPN vs baseline vs ViCrop-style raw attention on every evaluation suite, with localisation analysis",
   schema: Config,
+  options: { ...MODEL_OPTION },
   scales: {
     quick: {
       n: 40,
@@ -65,15 +70,13 @@ type Method = "baseline" | "vicrop" | "sdrpn_box" | "sdrpn_mask";
 const METHODS: Method[] = ["baseline", "vicrop", "sdrpn_box", "sdrpn_mask"];
 
 await runMain(async () => {
-  const args = cli.parse(Deno.args);
+  const args = await parseWithModel(cli, Deno.args, Object.keys(Config.shape));
   if (args.help) return console.log(cli.usage());
   const cfg = args.config;
   const startedAt = new Date();
   const backend = await initBackend(args.backend);
-  const { model } = await openModel(cfg.checkpoint);
+  const { model, weights: ckptPath, hash: ckptHash } = await openModel(cfg.checkpoint);
   const { grid } = model.counts;
-  const ckptPath = `${cfg.checkpoint.replace(/\/$/, "")}/model.safetensors`;
-  const ckptHash = await fileHash(ckptPath);
   const variant = cfg.variant;
   const phases: Record<string, number> = {};
   const log = (m: string) => console.error(`eval-roi: ${m}`);
@@ -82,7 +85,7 @@ await runMain(async () => {
   const { rpn, path: rpnPath, teacherPath, teacherRecords } = await ensureRpn(
     model,
     { checkpointHash: ckptHash, teacher: cfg.teacher, variant, train: cfg.rpn, seed: args.seed },
-    { cacheDir: cfg.cacheDir, backboneChunk: cfg.backboneChunk, log },
+    { cacheDir: cfg.cacheDir, backboneChunk: cfg.backboneChunk, log, loadReleased: releasedRpnLoader(model) },
   );
   phases["pseudo-labels+rpn"] = secs(t);
   const labelInfo = labelSummary(teacherRecords, variant, model);
@@ -99,9 +102,9 @@ await runMain(async () => {
   ];
   const rows: ResultRow[] = [];
   const artifacts = [
-    await artifact("checkpoint", ckptPath),
+    { kind: "checkpoint", path: ckptPath, hash: ckptHash },
     await artifact("teacher", teacherPath),
-    await artifact("rpn-weights", rpnPath),
+    { kind: "rpn-weights", path: rpnPath, hash: await artifactHash(rpnPath) },
   ];
   const summary: Record<string, unknown>[] = [];
   const seconds: Record<Method, number> = { baseline: 0, vicrop: 0, sdrpn_box: 0, sdrpn_mask: 0 };

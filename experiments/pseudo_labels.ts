@@ -9,8 +9,7 @@
 import { z } from "zod";
 import { defineCli, progress, runMain } from "../lib/cli/mod.ts";
 import { initBackend } from "../lib/engine/backend.ts";
-import { openModel, PIPELINE_SCALES } from "../lib/experiment/mod.ts";
-import { fileHash } from "../lib/results/record.ts";
+import { MODEL_OPTION, openModel, parseWithModel, PIPELINE_SCALES } from "../lib/experiment/mod.ts";
 import { labelSummary, pipelineConfigFields } from "../lib/roi/pipeline.ts";
 import { DEFAULT_VARIANT, type LabelVariant, sinkMaskOf } from "../lib/roi/pseudo_labels.ts";
 import { ensureTeacher } from "../lib/roi/teacher_cache.ts";
@@ -23,6 +22,7 @@ const cli = defineCli({
   name: "pseudo-labels",
   description: "Run the SD-RPN teacher on training questions and store attention maps + pseudo-label inputs",
   schema: Config,
+  options: { ...MODEL_OPTION },
   scales: {
     quick: { teacher: PIPELINE_SCALES.quick.teacher },
     default: {},
@@ -31,12 +31,11 @@ const cli = defineCli({
 });
 
 await runMain(async () => {
-  const args = cli.parse(Deno.args);
+  const args = await parseWithModel(cli, Deno.args, Object.keys(Config.shape));
   if (args.help) return console.log(cli.usage());
   const cfg = args.config;
   await initBackend(args.backend);
-  const { model } = await openModel(cfg.checkpoint);
-  const ckptHash = await fileHash(`${cfg.checkpoint.replace(/\/$/, "")}/model.safetensors`);
+  const { model, hash: ckptHash } = await openModel(cfg.checkpoint);
   const bar = progress("pseudo-labels", cfg.teacher.samples);
   let last = 0;
   const t0 = performance.now();

@@ -9,8 +9,7 @@
 import { z } from "zod";
 import { defineCli, runMain } from "../lib/cli/mod.ts";
 import { initBackend } from "../lib/engine/backend.ts";
-import { openModel, PIPELINE_SCALES } from "../lib/experiment/mod.ts";
-import { fileHash } from "../lib/results/record.ts";
+import { MODEL_OPTION, openModel, parseWithModel, PIPELINE_SCALES } from "../lib/experiment/mod.ts";
 import { ensureRpn, pipelineConfigFields } from "../lib/roi/pipeline.ts";
 import { LabelVariantSchema } from "../lib/roi/pseudo_labels.ts";
 import { RpnTrainConfigSchema } from "../lib/roi/train_rpn.ts";
@@ -25,6 +24,7 @@ const cli = defineCli({
   name: "train-rpn",
   description: "Train the SD-RPN branch on pseudo-labels (frozen first B layers + R branch layers)",
   schema: Config,
+  options: { ...MODEL_OPTION },
   scales: {
     quick: PIPELINE_SCALES.quick,
     default: PIPELINE_SCALES.default,
@@ -33,12 +33,11 @@ const cli = defineCli({
 });
 
 await runMain(async () => {
-  const args = cli.parse(Deno.args);
+  const args = await parseWithModel(cli, Deno.args, Object.keys(Config.shape));
   if (args.help) return console.log(cli.usage());
   const cfg = args.config;
   await initBackend(args.backend);
-  const { model } = await openModel(cfg.checkpoint);
-  const ckptHash = await fileHash(`${cfg.checkpoint.replace(/\/$/, "")}/model.safetensors`);
+  const { model, hash: ckptHash } = await openModel(cfg.checkpoint);
   const t0 = performance.now();
   const r = await ensureRpn(
     model,

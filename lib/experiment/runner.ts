@@ -27,7 +27,7 @@ import { type Aggregate, round, type RowKey, ScoreTable } from "../eval/rows.ts"
 import type { Mllm } from "../model/mllm.ts";
 import { canonicalJson } from "../results/hash.ts";
 import { writeResult } from "../results/io.ts";
-import { fileHash, makeResult, TESTBED_PROMPT } from "../results/record.ts";
+import { makeResult, TESTBED_PROMPT } from "../results/record.ts";
 import type { Artifact, Example, ResultRow } from "../results/schema.ts";
 import {
   cropIou,
@@ -69,8 +69,9 @@ import {
   throughputPhase,
   VISION_SUITES,
 } from "./conventions.ts";
-import { openModel } from "./model.ts";
+import { artifactHash, MODEL_OPTION, openModel, parseWithModel, releasedRpnLoader } from "./model.ts";
 import { EXPERIMENT_REGISTRY } from "./registry.ts";
+import { expandShorthands, shorthandUsage } from "./shorthands.ts";
 
 /** The aggregates of lib/experiment/conventions.ts: Table 1 and 2 averages, V* overall, all suites. */
 export const REPORT_AGGREGATES: readonly Aggregate[] = [
@@ -79,6 +80,23 @@ export const REPORT_AGGREGATES: readonly Aggregate[] = [
   { name: AGGREGATE_SUITES.meanVision, suites: VISION_SUITES },
   { name: AGGREGATE_SUITES.vstar, suites: VISION_SUITES.filter((s) => s.startsWith("vstar-")), pooled: true },
 ];
+
+/**
+ * A result whose rows the script scores itself (real benchmarks, lib/experiment/benchmark_run.ts):
+ * `finish()` writes it, with the run's artifacts and phases, instead of the score table's rows.
+ */
+export interface OwnResult {
+  experiment: string;
+  /** Result file. */
+  out: string;
+  prompt: { template: string; metricVariant: string };
+  rows: ResultRow[];
+  notes: string[];
+  phases: Record<string, number>;
+  artifacts: Artifact[];
+  /** Printed after the run (unless --json). */
+  summary: string;
+}
 
 /** One experiment run: open it, build and evaluate methods, then `finish()` writes the result. */
 export class Experiment<C extends ExperimentConfig> {
@@ -95,6 +113,7 @@ export class Experiment<C extends ExperimentConfig> {
   /** Set by `recordExamples`; the result has an `examples` block only then. */
   #examples: Example[] | undefined;
   #warm = false;
+  #own: OwnResult | undefined;
 
   private constructor(
     readonly name: string,
@@ -111,8 +130,7 @@ export class Experiment<C extends ExperimentConfig> {
   static async open<C extends ExperimentConfig>(name: string, args: CliArgs<C>): Promise<Experiment<C>> {
     const startedAt = new Date();
     const backend = await initBackend(args.backend);
-    const { model, weights } = await openModel(args.config.checkpoint);
-    const hash = await fileHash(weights);
+    const { model, weights, hash } = await openModel(args.config.checkpoint);
     const exp = new Experiment(name, args, backend, model, hash, startedAt);
     exp.#artifacts.set(weights, { kind: "checkpoint", path: weights, hash });
     exp.log(`${args.scale} scale, seeds ${args.seeds.join(",")}, backend ${backend.active}`);
@@ -194,8 +212,10 @@ export class Experiment<C extends ExperimentConfig> {
       cacheDir: this.config.cacheDir,
       backboneChunk: this.config.backboneChunk,
       log: (m) => this.log(m),
+      ...loaderOf(this.model),
     });
-    this.log(`rpn ${r.losses ? "trained" : "cached"}: ${r.path} (${r.examples} examples)`);
+    const how = full.train.released !== undefined ? "released" : r.losses ? "trained" : "cached";
+    this.log(`rpn ${how}: ${r.path} (${r.examples} examples)`);
     await this.#artifact("rpn-weights", r.path);
     this.#phase("rpn", t0);
     return r;
@@ -327,6 +347,7 @@ export class Experiment<C extends ExperimentConfig> {
    * every method go to `timing.phases` (wall-clock, so outside the rows). Print a summary.
    */
   async finish(): Promise<void> {
+    if (this.#own) return await this.#finishOwn(this.#own);
     this.#checkDeclaredPairs();
     const rng = new Rng(this.seeds[0]!).fork("ci");
     this.#throughput();
@@ -367,6 +388,30 @@ export class Experiment<C extends ExperimentConfig> {
     this.log(`wrote ${out}`);
   }
 
+  /** Have `finish()` write `own` instead of the score table's rows. */
+  setResult(own: OwnResult): void {
+    this.#own = own;
+  }
+
+  async #finishOwn(own: OwnResult): Promise<void> {
+    const result = makeResult({
+      experiment: own.experiment,
+      config: { ...this.config, scale: this.args.scale } as Record<string, unknown>,
+      seeds: this.seeds,
+      backend: this.backend,
+      prompt: own.prompt,
+      rows: own.rows,
+      artifacts: [...this.#artifacts.values(), ...own.artifacts],
+      notes: own.notes,
+      startedAt: this.startedAt,
+      phases: { ...this.#phases, ...own.phases },
+    });
+    await writeResult(own.out, result);
+    if (this.args.json) console.log(JSON.stringify(result));
+    else console.log(own.summary);
+    this.log(`wrote ${own.out}`);
+  }
+
   /** Per method: mean seconds per evaluation and, when the baseline ran, throughput, into the phases. */
   #throughput(): void {
     const methods = [...this.#seconds.values()].map((s) => ({ key: s.key, seconds: s.seconds / s.runs }));
@@ -391,7 +436,7 @@ export class Experiment<C extends ExperimentConfig> {
 
   async #artifact(kind: string, path: string, hash?: string): Promise<void> {
     if (!this.#artifacts.has(path)) {
-      this.#artifacts.set(path, { kind, path, hash: hash ?? await fileHash(path) });
+      this.#artifacts.set(path, { kind, path, hash: hash ?? await artifactHash(path) });
     }
   }
 
@@ -399,6 +444,11 @@ export class Experiment<C extends ExperimentConfig> {
     this.#phases[name] = Math.round(((this.#phases[name] ?? 0) + (performance.now() - t0) / 1000) * 100) /
       100;
   }
+}
+
+function loaderOf(model: Mllm): { loadReleased?: ReturnType<typeof releasedRpnLoader> } {
+  const loader = releasedRpnLoader(model);
+  return loader ? { loadReleased: loader } : {};
 }
 
 /** What an experiment script declares: its name, one line, its config schema and its own scale presets. */
@@ -410,6 +460,8 @@ export interface ExperimentSpec<S extends z.ZodObject> {
   scales?: Partial<Record<Scale, DeepPartial<z.infer<S>>>>;
   /** False for experiments that do not depend on the seed (one seed at every scale). Default true. */
   seeded?: boolean;
+  /** Shorthand options: `--<name> VALUE` = `--set <config key>=VALUE` (lib/experiment/shorthands.ts). */
+  shorthands?: Readonly<Record<string, string>>;
 }
 
 /** A script's command line: shared scale presets, and ≥ 3 seeds at the default scale unless seedless. */
@@ -418,6 +470,7 @@ export function experimentCli<S extends z.ZodObject>(spec: ExperimentSpec<S>): C
     name: spec.name,
     description: spec.description,
     schema: spec.schema,
+    options: { ...MODEL_OPTION },
     scales: experimentScales<z.infer<S> & ExperimentConfig>(
       spec.scales as Partial<Record<Scale, DeepPartial<z.infer<S> & ExperimentConfig>>>,
     ) as Record<Scale, DeepPartial<z.infer<S>>>,
@@ -426,7 +479,8 @@ export function experimentCli<S extends z.ZodObject>(spec: ExperimentSpec<S>): C
 }
 
 /**
- * The whole life of an experiment script: parse the command line (or print `--help`), open the checkpoint,
+ * The whole life of an experiment script: parse the command line (or print `--help`; `--model DIR` brings
+ * the folder's settings, lib/experiment/model.ts `parseWithModel`), open the checkpoint,
  * run `body`, write the result. Errors end the process with `error: <message>` (lib/cli `runMain`).
  */
 export async function runExperiment<S extends z.ZodObject>(
@@ -435,8 +489,14 @@ export async function runExperiment<S extends z.ZodObject>(
 ): Promise<void> {
   const cli = experimentCli(spec);
   await runMain(async () => {
-    const args = cli.parse(Deno.args) as CliArgs<z.infer<S> & ExperimentConfig>;
-    if (args.help) return console.log(cli.usage());
+    const shorthands = spec.shorthands ?? {};
+    const argv = expandShorthands(Deno.args, shorthands);
+    const args = await parseWithModel(cli, argv, Object.keys(spec.schema.shape)) as CliArgs<
+      z.infer<S> & ExperimentConfig
+    >;
+    if (args.help) {
+      return console.log([cli.usage(), shorthandUsage(shorthands)].filter((t) => t).join("\n\n"));
+    }
     const exp = await Experiment.open(spec.name, args);
     await body(exp);
     await exp.finish();

@@ -11,7 +11,8 @@
 import type { Result } from "../results/schema.ts";
 import { attentionLocalisationSection } from "./attention_localisation.ts";
 import { DASH, MISMATCH_MARK } from "./cells.ts";
-import { experimentKey, EXPERIMENTS } from "../experiment/conventions.ts";
+import { experimentKey, EXPERIMENTS, REAL_BENCHMARKS_EXPERIMENT } from "../experiment/conventions.ts";
+import { realBenchmarkSections } from "./benchmark_tables.ts";
 import { dataSizeSection } from "./data_size.ts";
 import { exampleFigures, type ExampleImages, examplesSection } from "./examples.ts";
 import { buildFigures, type Figure, STANDARD_FIGURES } from "./figures.ts";
@@ -67,6 +68,8 @@ export function buildReport(
     testbedSection(set),
     table1Section(main, context),
     table2Section(main, context),
+    // Only with a real-benchmark result: without one the report is byte for byte what it was.
+    ...realBenchmarkSections(set.get(REAL_BENCHMARKS_EXPERIMENT), context),
     ladderSection(set, paper),
     layersSection(set, paper),
     dataSizeSection(set, paper),

@@ -139,8 +139,13 @@ export interface RpnSpec {
   subset?: number;
 }
 
+/** Reads released branch weights (`RpnTrainConfig.released`) under the RPN's names for a shape. */
+export type ReleasedRpnLoader = (path: string, shape: RpnShape) => Promise<TensorMap>;
+
 export interface EnsureRpnOptions {
   cacheDir: string;
+  /** The model family's reader of released weights (lib/experiment/model.ts `releasedRpnLoader`). */
+  loadReleased?: ReleasedRpnLoader;
   /** Samples per backbone-state chunk file (see backbone_cache.ts). */
   backboneChunk?: number;
   log?: PipelineLog;
@@ -157,7 +162,7 @@ export interface RpnArtifacts {
   teacherRecords: TeacherRecord[];
   /** Folder of the backbone-state chunks the branch trained on. */
   backboneDir: string;
-  /** Teacher samples the branch was trained on (after dropping skipped and ignored ones). */
+  /** Teacher samples the branch was trained on (after dropping skipped and ignored ones; 0 when released). */
   examples: number;
   /** Per-step training losses; null when the weights came from the cache. */
   losses: number[] | null;
@@ -176,7 +181,9 @@ export function teacherSubset(samples: number, size: number, seed: number): numb
  * A trained RPN for a spec, from `<cacheDir>/rpn/<hash>.safetensors` when present, else trained (under a lock,
  * so two concurrent runs train it once) and cached. Samples without a map (one-token answers) or ignored
  * whole (box ≥ half the grid) carry no loss and are left out. The frozen backbone's states come from the
- * shared backbone cache.
+ * shared backbone cache. With `train.released`, the branch is the released weights instead (read by
+ * `options.loadReleased`, checked against the RPN's names): nothing is trained or cached, and the teacher pass
+ * still runs (cached) for the label analyses.
  */
 export async function ensureRpn(
   model: Mllm,
@@ -203,7 +210,7 @@ export async function ensureRpn(
     ? teacher.records.map((_, i) => i)
     : teacherSubset(teacher.records.length, spec.subset, seed);
   const keep = usableExamples(model, teacher.records, indices, variant, trainCfg.target);
-  if (keep.length === 0) throw new NoUsableLabelsError(teacher.path);
+  if (keep.length === 0 && trainCfg.released === undefined) throw new NoUsableLabelsError(teacher.path);
   const backboneSpec = {
     checkpointHash,
     teacher: teacherCfg,
@@ -212,12 +219,25 @@ export async function ensureRpn(
   };
   let backboneDir = backboneCacheDir(options.cacheDir, backboneSpec);
   let losses: number[] | null = null;
-  let weights = await tryLoadRpnWeights(model, path, shape);
-  if (!("weights" in weights)) {
+  const released = trainCfg.released;
+  let weights: TensorMap;
+  const cached = released === undefined ? await tryLoadRpnWeights(model, path, shape) : null;
+  if (released !== undefined) {
+    if (!options.loadReleased) {
+      throw new Error(
+        `Cannot use released RPN weights "${released}": model family "${model.family}" has none`,
+      );
+    }
+    weights = await options.loadReleased(released, shape);
+    checkRpnWeights(model, released, shape, weights);
+    log(`rpn: released weights ${released}`);
+  } else if (cached && "weights" in cached) {
+    weights = cached.weights;
+  } else {
     ({ weights, losses, backboneDir } = await withLock(path, async () => {
       // Only the lock holder may delete or write: recheck, another run may have trained it meanwhile.
       const again = await tryLoadRpnWeights(model, path, shape);
-      if ("weights" in again) return { weights: again, losses: null, backboneDir };
+      if ("weights" in again) return { weights: again.weights, losses: null, backboneDir };
       if (again.invalid) {
         report(`Rebuilding RPN weights "${path}": ${again.invalid}`);
         await removeWithChecksum(path);
@@ -236,20 +256,20 @@ export async function ensureRpn(
       });
       await saveSafetensors(path, r.weights, { configHash: hash });
       await writeChecksum(path);
-      return { weights: { weights: r.weights }, losses: r.losses, backboneDir: dir };
+      return { weights: r.weights, losses: r.losses, backboneDir: dir };
     }, { what: `RPN "${path}"`, report }));
   }
   const branch: Record<string, tf.Variable> = {};
-  for (const [name, t] of Object.entries(weights.weights)) {
+  for (const [name, t] of Object.entries(weights)) {
     branch[name] = namedVariable(name, tf.tensor(t.data, t.shape), false);
   }
   return {
     rpn: { shape, params: branch, target: trainCfg.target },
-    path,
+    path: released ?? path,
     teacherPath: teacher.path,
     teacherRecords: teacher.records,
     backboneDir,
-    examples: keep.length,
+    examples: released !== undefined ? 0 : keep.length,
     losses,
   };
 }
@@ -281,6 +301,13 @@ async function tryLoadRpnWeights(
     return { weights };
   } catch (error) {
     return { invalid: (error as Error).message.replace(/^Cannot load checkpoint "[^"]*": /, "") };
+  }
+}
+
+/** Released (or otherwise given) RPN weights must hold every tensor of the branch. */
+function checkRpnWeights(model: Mllm, path: string, shape: RpnShape, weights: TensorMap): void {
+  for (const name of rpnParamNames(model, shape)) {
+    if (!weights[name]) throw new Error(`Cannot load RPN "${path}": tensor "${name}" is missing`);
   }
 }
 

@@ -25,6 +25,10 @@ export const RpnTrainConfigSchema = z.strictObject({
   warmupRatio: z.number().min(0).max(1).default(0.03),
   weightDecay: z.number().min(0).default(0),
   clipNorm: z.number().min(0).default(1),
+  // Optional rather than defaulted, so configs without it hash as before (cached RPNs, teacher files).
+  released: z.string().optional().describe(
+    "released RPN weights (file or folder) to use instead of training; the model family maps their names",
+  ),
 });
 export type RpnTrainConfig = z.infer<typeof RpnTrainConfigSchema>;
 

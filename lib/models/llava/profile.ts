@@ -1,0 +1,97 @@
+/**
+ * SD-RPN's per-model settings for LLaVA-1.5 (SD-RPN-SPEC §1, §2, §4, §5; the paper's 7B values), and the
+ * rule that carries them to other depths.
+ *
+ * LLaVA-1.5-7B (32 decoder layers, 32 heads, G = 24, N = 576): grounding layer 14 with the hand-picked
+ * heads 13, 24, 26; attention-sink layer 2 with τ_sink = 0.576/N (1e-3); backbone B = 15 and a twig of
+ * R = 3 layers initialised from layers 15–17; released τ_conf per benchmark. Training as released: AdamW
+ * lr 5e-5, one epoch (betas, warm-up, clip and weight decay are the suite's defaults, which equal the
+ * released ones but for betas — see lib/engine/adamw.ts).
+ *
+ * Other depths L (e.g. the 4-layer test fixture) scale the layer indices by L/32, as the embedded model's
+ * defaults do (14 of 32 → 4 of 8): grounding layer round(14L/32), sink layer max(1, round(2L/32)),
+ * B = clamp(round(15L/32), 1, L − 1), R = min(3, L − B). The hand-picked heads are specific to the 7B's
+ * weights, so any other model averages all heads (the spec's default for a new model, as ViCrop does).
+ * The norm-based sink test reads the grounding layer's input, as the embedded model's default does.
+ */
+
+/** The paper's per-benchmark τ_conf (released defaults, SD-RPN-SPEC §5.3), by benchmark name. */
+export const LLAVA_RELEASED_THRESHOLDS: Readonly<Record<string, number>> = {
+  textvqa: 0.15,
+  chartqa: 0.15,
+  infovqa: 0.15,
+  docvqa: 0.10,
+  vstar: 0.10,
+  "hr-bench": 0.10,
+  ocrbench: 0.05,
+};
+
+/** What lib/roi and lib/experiment take from a profile. */
+export interface SdrpnProfile {
+  /** teacher.layer, teacher.sinkLayer, teacher.normLayer (TeacherConfig). */
+  teacher: { layer: number; sinkLayer: number; normLayer: number };
+  /** variant.heads: heads averaged into the grounding map; absent = all heads. */
+  heads?: number[];
+  /** rpn.backbone (B), rpn.branch (R), and the training settings that differ from the suite's defaults. */
+  rpn: { backbone: number; branch: number; lr?: number; epochs?: number };
+  /** τ_sink of the attention-based sink test (0.576/N). */
+  sinkThreshold: number;
+  /** G and N the settings were made for. */
+  grid: number;
+  tokens: number;
+}
+
+/** Sizes a profile depends on. */
+export interface ProfileShape {
+  layers: number;
+  heads: number;
+  tokens: number;
+}
+
+/** True for LLaVA-1.5-7B's decoder (32 layers × 32 heads, 576 image tokens): the paper's own settings. */
+export function isPaperShape(shape: ProfileShape): boolean {
+  return shape.layers === 32 && shape.heads === 32 && shape.tokens === 576;
+}
+
+/** SD-RPN's settings for a LLaVA-1.5 model of this shape (paper values for the 7B, the scaling rule else). */
+export function llavaProfile(shape: ProfileShape): SdrpnProfile {
+  const L = shape.layers;
+  if (!Number.isInteger(L) || L < 2) {
+    throw new Error(`Cannot derive SD-RPN settings for "${L}" decoder layers: need at least 2`);
+  }
+  const grid = Math.round(Math.sqrt(shape.tokens));
+  const scaled = (paper: number) => Math.round((paper * L) / 32);
+  const backbone = Math.min(Math.max(scaled(15), 1), L - 1);
+  const layer = Math.min(scaled(14), L - 1);
+  const profile: SdrpnProfile = {
+    teacher: { layer, sinkLayer: Math.min(Math.max(1, scaled(2)), L - 1), normLayer: layer },
+    rpn: { backbone, branch: Math.min(3, L - backbone) },
+    sinkThreshold: 0.576 / shape.tokens,
+    grid,
+    tokens: shape.tokens,
+  };
+  if (isPaperShape(shape)) {
+    profile.heads = [13, 24, 26];
+    profile.rpn.lr = 5e-5;
+    profile.rpn.epochs = 1;
+  }
+  return profile;
+}
+
+/**
+ * The profile as dotted config overrides (`--set key=value` form, values JSON) for the keys an experiment
+ * config has: `teacher.*`, `variant.heads`, `rpn.*`. τ_sink is left to lib/roi's default (the same 0.576/N).
+ */
+export function profileOverrides(profile: SdrpnProfile): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    "teacher.layer": profile.teacher.layer,
+    "teacher.sinkLayer": profile.teacher.sinkLayer,
+    "teacher.normLayer": profile.teacher.normLayer,
+    "rpn.backbone": profile.rpn.backbone,
+    "rpn.branch": profile.rpn.branch,
+  };
+  if (profile.heads) out["variant.heads"] = profile.heads;
+  if (profile.rpn.lr !== undefined) out["rpn.lr"] = profile.rpn.lr;
+  if (profile.rpn.epochs !== undefined) out["rpn.epochs"] = profile.rpn.epochs;
+  return out;
+}

@@ -1,0 +1,168 @@
+/**
+ * SD-RPN's own code (lib/roi) on LLaVA through the model interface, against the public fixture: the RPN
+ * at twig initialisation run by stage 1 equals the reference `rpn_logits`; the teacher's attention capture
+ * equals LlavaModel's own attention rows; stage 2 with RoI blocks (box and masked) answers the same from
+ * stage 1's prefix state as from scratch; a generate through the interface gives `generated_ids`.
+ */
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { answerAll } from "../../lib/eval/answer.ts";
+import { loadImageRgb } from "../../lib/image/load_rgb.ts";
+import type { RgbImage } from "../../lib/image/types.ts";
+import { LlavaMllm } from "../../lib/models/llava/mllm.ts";
+import { expandImageTokens, tokenizerImageToken, vicunaPrompt } from "../../lib/models/llava/prompt.ts";
+import { captureGenerated, captureTeacherForced } from "../../lib/roi/attention.ts";
+import { proposeRoi } from "../../lib/roi/propose.ts";
+import { initRpn } from "../../lib/roi/rpn.ts";
+import { roiBlocks, type Rpn, stageOne } from "../../lib/roi/two_stage.ts";
+import { rpnVariables } from "../../lib/roi/train_rpn.ts";
+
+const FIXTURE = "tests/fixtures/llava-tiny";
+const CASES = ["square", "wide", "tall"] as const;
+
+interface Expected {
+  question: string;
+  rpn: { B: number; R: number };
+  input_ids: number[];
+  generated_ids: number[];
+  rpn_logits: number[];
+  max_new_tokens: number;
+}
+
+const model = await LlavaMllm.load(FIXTURE);
+const cases = await Promise.all(CASES.map(async (name) => {
+  const expected = JSON.parse(await Deno.readTextFile(`${FIXTURE}/expected/${name}.json`)) as Expected;
+  const image: RgbImage = await loadImageRgb(`${FIXTURE}/cases/${name}.png`);
+  return { name, expected, image, pixels: await model.encodeImage(image) };
+}));
+
+function maxDelta(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+async function twigRpn(): Promise<Rpn> {
+  const { B, R } = cases[0]!.expected.rpn;
+  const shape = { backbone: B, branch: R };
+  return { shape, params: rpnVariables(await initRpn(model, shape)), target: "labels" };
+}
+
+Deno.test("LlavaMllm lays prompts out as the fixture's input_ids (head, N image tokens, tail)", () => {
+  for (const c of cases) {
+    const layout = model.layout([{ question: c.expected.question, blocks: [{ pixels: c.pixels }] }]);
+    assert.deepEqual(layout.ids[0], c.expected.input_ids, c.name);
+    assert.equal(layout.imageStart, c.expected.input_ids.indexOf(model.model.config.imageTokenIndex));
+    assert.equal(layout.promptEnd, c.expected.input_ids.length - 1);
+  }
+});
+
+Deno.test("lib/roi stage 1 with the RPN at twig initialisation gives the fixture's rpn_logits (one padded batch)", async () => {
+  const rpn = await twigRpn();
+  const items = cases.map((c) => ({ question: c.expected.question, pixels: c.pixels }));
+  // All three questions in one batch: their tails differ in length, so the branch runs on padded rows.
+  const out = await stageOne(model, rpn, items, { batchSize: 3, reusePrefix: false });
+  const deltas = cases.map((c, i) => maxDelta(out.logits[i]!, c.expected.rpn_logits));
+  console.log(`rpn_logits max |Δ| per case: ${deltas.map((d) => d.toExponential(2)).join(", ")}`);
+  for (const d of deltas) assert.ok(d <= 2e-3, `max |Δ| ${d}`);
+  // One at a time: the same numbers (rows never see each other's padding).
+  const single = await stageOne(model, rpn, items.slice(2), { batchSize: 1, reusePrefix: false });
+  assert.ok(maxDelta(single.logits[0]!, out.logits[2]!) < 1e-5);
+  Object.values(rpn.params).forEach((v) => v.dispose());
+});
+
+Deno.test("the teacher's attention capture through lib/roi equals LlavaModel's own answer rows", async () => {
+  const c = cases[1]!;
+  const answer = "a red circle";
+  const [maps] = await captureTeacherForced(
+    model,
+    [{ question: c.expected.question, blocks: [{ pixels: c.pixels }], answer }],
+    [{ layer: 1 }, { layer: 3 }],
+  );
+  // Reference: LlavaModel over input_ids + answer ids, attention rows of the answer tokens.
+  const m = model.model;
+  const tok = model.session.tokenizer;
+  const index = m.config.imageTokenIndex;
+  const prompt = tokenizerImageToken(tok, vicunaPrompt(c.expected.question), index);
+  const { ids, imageTokenStart } = expandImageTokens(prompt, index, m.numImageTokens);
+  const answerIds = tok.encode(answer);
+  const rows = answerIds.map((_, q) => ids.length + q);
+  const features = m.encodeImage(c.pixels);
+  const embeds = m.inputEmbeds([...ids, ...answerIds], features);
+  const out = m.prefill(embeds, { attentionRows: rows, logits: "none" });
+  const { heads: H, tokens: n } = model.counts;
+  assert.equal(maps!.queries, answerIds.length);
+  for (const [i, layer] of [1, 3].entries()) {
+    const data = (await out.attention[layer]!.data()) as Float32Array; // [Q, H, S]
+    const S = out.attention[layer]!.shape[2];
+    const want = new Float64Array(H * n);
+    for (let q = 0; q < rows.length; q++) {
+      for (let h = 0; h < H; h++) {
+        for (let j = 0; j < n; j++) {
+          want[h * n + j]! += data[(q * H + h) * S + imageTokenStart + j]! / rows.length;
+        }
+      }
+    }
+    assert.ok(maxDelta(maps!.perHead[i]!, want) < 1e-6, `layer ${layer}`);
+  }
+  tf.dispose([
+    features,
+    embeds,
+    ...out.cache.layers.flatMap((l) => [l.k, l.v]),
+    ...Object.values(out.attention),
+  ]);
+});
+
+Deno.test("a generate through the interface gives the fixture's generated_ids, its captures match teacher forcing", async () => {
+  const prompts = cases.map((c) => ({ question: c.expected.question, blocks: [{ pixels: c.pixels }] }));
+  const gen = await captureGenerated(model, prompts, [{ layer: 2 }], { maxNewTokens: 8 });
+  gen.forEach((g, i) => {
+    assert.deepEqual(g.tokens, cases[i]!.expected.generated_ids, cases[i]!.name);
+    assert.equal(g.answer, model.session.tokenizer.decode(cases[i]!.expected.generated_ids).trim());
+  });
+  // The fed-back tokens (all but the last) teacher-forced give the same per-head map.
+  const forced = await captureTeacherForced(
+    model,
+    prompts.map((p, i) => ({ ...p, answer: gen[i]!.tokens.slice(0, -1) })),
+    [{ layer: 2 }],
+  );
+  forced.forEach((f, i) => {
+    assert.equal(f.queries, gen[i]!.queries);
+    assert.ok(maxDelta(f.perHead[0]!, gen[i]!.perHead[0]!) < 1e-5);
+  });
+});
+
+Deno.test("stage 2 on LLaVA answers with box and masked RoI blocks, the same from stage 1's prefix state", async () => {
+  const rpn = await twigRpn();
+  const items = cases.map((c) => ({ question: c.expected.question, pixels: c.pixels }));
+  const s1 = await stageOne(model, rpn, items, { batchSize: 3 });
+  const { grid, tokens: N } = model.counts;
+  // A one-box map and a two-blob map (→ box and masked upscaling), then no RoI.
+  const box = Float32Array.from({ length: N }, (_, j) => ([7, 8, 13, 14].includes(j) ? 9 : -9));
+  const blobs = Float32Array.from(
+    { length: N },
+    (_, j) => ([0, 1, 6, 7, 28, 29, 34, 35].includes(j) ? 9 : -9),
+  );
+  const maps = [box, blobs, new Float32Array(N).fill(-9)];
+  const requests = await Promise.all(cases.map(async (c, i) => {
+    const roi = proposeRoi(maps[i]!, grid, { threshold: 0.3, maxArea: N });
+    assert.equal(roi.path, ["box", "mask", "none"][i]);
+    const { blocks } = await roiBlocks(model, c.image, roi);
+    return { question: c.expected.question, blocks: [{ pixels: c.pixels }, ...blocks] };
+  }));
+  assert.ok(requests[1]!.blocks[1]!.keep !== undefined, "a masked RoI block is exercised");
+  const full = await answerAll(model, requests, { maxNewTokens: 5 });
+  const reused = await answerAll(
+    model,
+    requests.map((r, i) => ({ ...r, prefix: s1.prefixes![i]! })),
+    { maxNewTokens: 5 },
+  );
+  assert.deepEqual(reused, full);
+  assert.ok(full.every((a) => typeof a === "string"));
+  // The masked block adds only its kept tokens to the sequence.
+  const layout = model.layout([requests[1]!]);
+  const kept = [...requests[1]!.blocks[1]!.keep!].filter((k) => k === 1).length;
+  assert.equal(layout.ids[0]!.length, cases[1]!.expected.input_ids.length + kept);
+  Object.values(rpn.params).forEach((v) => v.dispose());
+});
