@@ -7,7 +7,10 @@
  *   SDRPN_BENCH_BACKEND=webgpu SDRPN_BENCH_TOKENS=64 deno bench -A bench/llava_layer_bench.ts
  *
  * A process has one tfjs backend, hence the variable (wasm | webgpu | cpu; default wasm). webgpu without an
- * adapter skips every bench with a message. SDRPN_BENCH_TOKENS: prefill rows of the Llama layer (default
+ * adapter skips every bench with a message; an adapter whose maxStorageBufferBindingSize is below the
+ * largest Llama tensor (lavapipe: 128 MiB < the 172 MiB MLP matrices) runs the CLIP block only, because
+ * tfjs-webgpu returns zeros without an error there. Every layer's output is checked (finite, not all zero)
+ * before it is timed. SDRPN_BENCH_TOKENS: prefill rows of the Llama layer (default
  * 640 = 576 image + 64 text tokens; time is ~linear in it, so a software adapter can use fewer).
  * SDRPN_BENCH_N: timed iterations per bench (default 2; deno bench adds one warm-up run). Bench names
  * carry each case's matmul GFLOP (bench/llava_cost.ts), so GFLOP/s = GFLOP / time.
