@@ -19,6 +19,7 @@ import { answerAll, type AnswerRequest } from "../lib/eval/answer.ts";
 import { randomBoxLike } from "../lib/eval/boxes.ts";
 import { round2, scoreMethod } from "../lib/eval/score.ts";
 import { MODEL_OPTION, openModel, parseWithModel } from "../lib/experiment/mod.ts";
+import { preflight } from "../lib/experiment/preflight.ts";
 import { artifact, makeResult, TESTBED_PROMPT } from "../lib/results/record.ts";
 import { writeResult } from "../lib/results/io.ts";
 import type { ResultRow } from "../lib/results/schema.ts";
@@ -60,6 +61,11 @@ await runMain(async () => {
   const startedAt = new Date();
   const backend = await initBackend(args.backend);
   const { model, weights, hash } = await openModel(cfg.checkpoint);
+  const { path: out } = await preflight("eval_base", args, {
+    counts: model.counts,
+    checkpointHash: hash,
+    backend: backend.active,
+  }, (m) => console.error(`eval-base: ${m}`));
   const rows: ResultRow[] = [];
   const summary: {
     suite: string;
@@ -137,7 +143,7 @@ await runMain(async () => {
     startedAt,
     phases,
   });
-  await writeResult(cfg.out, result);
+  await writeResult(out, result);
   const table = formatTable(
     ["suite", "kind", "n", "global", "oracle", "random", "oracle−global"],
     [
@@ -165,7 +171,7 @@ await runMain(async () => {
   );
   if (args.json) console.log(JSON.stringify({ suites: summary }));
   else console.log(table);
-  console.error(`eval-base: wrote ${cfg.out} in ${result.timing.seconds} s`);
+  console.error(`eval-base: wrote ${out} in ${result.timing.seconds} s`);
 });
 
 function fmt(x: number): string {

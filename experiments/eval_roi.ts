@@ -27,6 +27,7 @@ import {
   throughputPhase,
   VicropConfigSchema,
 } from "../lib/experiment/mod.ts";
+import { preflight } from "../lib/experiment/preflight.ts";
 import { formatTable } from "../lib/cli/table.ts";
 import { writeResult } from "../lib/results/io.ts";
 import { artifact, makeResult, TESTBED_PROMPT } from "../lib/results/record.ts";
@@ -76,6 +77,11 @@ await runMain(async () => {
   const startedAt = new Date();
   const backend = await initBackend(args.backend);
   const { model, weights: ckptPath, hash: ckptHash } = await openModel(cfg.checkpoint);
+  const { path: out } = await preflight("eval_roi", args, {
+    counts: model.counts,
+    checkpointHash: ckptHash,
+    backend: backend.active,
+  }, (m) => console.error(`eval-roi: ${m}`));
   const { grid } = model.counts;
   const variant = cfg.variant;
   const phases: Record<string, number> = {};
@@ -218,7 +224,7 @@ await runMain(async () => {
       ...Object.fromEntries(Object.entries(throughput).map(([k, v]) => [throughputPhase(k), v])),
     },
   });
-  await writeResult(cfg.out, result);
+  await writeResult(out, result);
   // The --json contract (issue 3): suites without the table-only fields.
   const jsonSuites = summary.map(({ paths: _p, rawRandom: _r, ...rest }) => rest);
   if (args.json) console.log(JSON.stringify({ suites: jsonSuites, throughput }));
@@ -261,7 +267,7 @@ await runMain(async () => {
       `pseudo-label IoU (teacher set): ${r3(mean(pseudoIou))}; labels ${JSON.stringify(labelInfo)}`,
     );
   }
-  log(`wrote ${cfg.out}`);
+  log(`wrote ${out}`);
 });
 
 function secs(t: number): number {

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { defineCli, progress, runMain } from "../lib/cli/mod.ts";
 import { initBackend } from "../lib/engine/backend.ts";
 import { MODEL_OPTION, openModel, parseWithModel, PIPELINE_SCALES } from "../lib/experiment/mod.ts";
+import { validateConfig } from "../lib/experiment/validate.ts";
 import { labelSummary, pipelineConfigFields } from "../lib/roi/pipeline.ts";
 import { DEFAULT_VARIANT, type LabelVariant, sinkMaskOf } from "../lib/roi/pseudo_labels.ts";
 import { ensureTeacher } from "../lib/roi/teacher_cache.ts";
@@ -36,6 +37,7 @@ await runMain(async () => {
   const cfg = args.config;
   await initBackend(args.backend);
   const { model, hash: ckptHash } = await openModel(cfg.checkpoint);
+  validateConfig(cfg, model.counts);
   const bar = progress("pseudo-labels", cfg.teacher.samples);
   let last = 0;
   const t0 = performance.now();

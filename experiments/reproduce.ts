@@ -18,10 +18,10 @@ import { defineCli, formatDuration, runMain } from "../lib/cli/mod.ts";
 import {
   type ExperimentName,
   REPRODUCE_EXPERIMENTS,
-  resultDir,
   SEED_COUNT,
   SEED_FREE_EXPERIMENTS,
 } from "../lib/experiment/mod.ts";
+import { runResultsDir } from "../lib/experiment/destination.ts";
 import { formatTable } from "../lib/cli/table.ts";
 
 /** In run order (lib/experiment/registry.ts): main_results first, attention_localisation last. */
@@ -31,7 +31,8 @@ const Config = z.strictObject({
   experiments: z.array(z.enum(ALL)).min(1).default([...ALL]).describe("experiments to run, in this order"),
   parallel: z.int().positive().default(2).describe("experiment processes at a time"),
   outDir: z.string().default("").describe(
-    "folder of the results and the report (default: results/, or results/scratch/<scale>/ at quick and full)",
+    "folder of the results and the report (default: results/ for the canonical run, results/scratch/<scale>/ " +
+      "at quick and full, else results/scratch/<hash>/)",
   ),
   set: z.array(z.string()).default([]).describe(
     '--set entries for every experiment, e.g. ["checkpoint=data/base"]',
@@ -70,7 +71,12 @@ await runMain(async () => {
       throw new Error(`Unknown experiment "${name}" in experimentSets (known: ${ALL.join(", ")})`);
     }
   }
-  const outDir = cfg.outDir || resultDir(args.scale);
+  const outDir = cfg.outDir || runResultsDir({
+    ...args,
+    // A subset of experiments, the process count or the report do not change any result.
+    neutralKeys: ["experiments", "parallel", "outDir", "report"],
+    ...(args.backend === "auto" ? {} : { backend: args.backend }),
+  });
   const t0 = performance.now();
   console.error(
     `reproduce: ${cfg.experiments.length} experiments, ${cfg.parallel} at a time, ${args.scale} scale, seeds ` +

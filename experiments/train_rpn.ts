@@ -10,6 +10,7 @@ import { z } from "zod";
 import { defineCli, runMain } from "../lib/cli/mod.ts";
 import { initBackend } from "../lib/engine/backend.ts";
 import { MODEL_OPTION, openModel, parseWithModel, PIPELINE_SCALES } from "../lib/experiment/mod.ts";
+import { validateConfig } from "../lib/experiment/validate.ts";
 import { ensureRpn, pipelineConfigFields } from "../lib/roi/pipeline.ts";
 import { LabelVariantSchema } from "../lib/roi/pseudo_labels.ts";
 import { RpnTrainConfigSchema } from "../lib/roi/train_rpn.ts";
@@ -38,6 +39,7 @@ await runMain(async () => {
   const cfg = args.config;
   await initBackend(args.backend);
   const { model, hash: ckptHash } = await openModel(cfg.checkpoint);
+  validateConfig(cfg, model.counts);
   const t0 = performance.now();
   const r = await ensureRpn(
     model,

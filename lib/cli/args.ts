@@ -70,6 +70,14 @@ export interface CliArgs<T> {
   flags: Record<string, boolean>;
   /** Extra valued options from `CliSpec.options`: the value given, or undefined. */
   options: Record<string, string | undefined>;
+  /**
+   * What the same `--scale` gives with no `--set`, `--seed` or `--seeds` (the scale's preset run), which
+   * lib/experiment/destination.ts compares a run against; undefined when the preset alone is not a valid
+   * config (a key without a default).
+   */
+  preset?: { config: T; seeds: number[] };
+  /** The dotted config keys given with `--set`, in order (e.g. to tell a given `out` from a preset's). */
+  setKeys: string[];
 }
 
 /** A script's command line: `parse(Deno.args)` and `usage()`. */
@@ -127,7 +135,8 @@ export function defineCli<S extends z.ZodObject>(spec: CliSpec<S>): Cli<z.infer<
   function parse(argv: readonly string[]): CliArgs<z.infer<S>> {
     let values: Record<string, string | boolean | (string | boolean)[] | undefined>;
     try {
-      values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+      values = parseArgs({ args: joinNegativeSeeds(argv), options, strict: true, allowPositionals: false })
+        .values;
     } catch (error) {
       throw new Error(parseArgsMessage(error));
     }
@@ -147,6 +156,7 @@ export function defineCli<S extends z.ZodObject>(spec: CliSpec<S>): Cli<z.infer<
     for (const flag of extraFlags) flags[flag] = values[flag] === true;
     const extra: Record<string, string | undefined> = {};
     for (const option of extraOptions) extra[option] = values[option] as string | undefined;
+    const preset = presetRun(spec.schema, spec.scales[scale], count);
     return {
       config: resolveConfig(spec.schema, spec.scales[scale], sets),
       scale,
@@ -157,6 +167,8 @@ export function defineCli<S extends z.ZodObject>(spec: CliSpec<S>): Cli<z.infer<
       help: values.help === true,
       flags,
       options: extra,
+      ...(preset ? { preset } : {}),
+      setKeys: sets.map((entry) => entry.slice(0, Math.max(0, entry.indexOf("="))).trim()),
     };
   }
 
@@ -313,9 +325,29 @@ function resolveConfig<S extends z.ZodObject>(
     const issue = parsed.error.issues[0]!;
     const path = issue.path.map(String).join(".");
     if (path === "") throw new Error(`Invalid config: ${issue.message}`);
-    throw new Error(`Invalid value for config key "${path}": ${issue.message}`);
+    const value = valueAt(merged, issue.path.map(String));
+    if (value === undefined) throw new Error(`Invalid value for config key "${path}": ${issue.message}`);
+    throw new Error(`Invalid value "${formatValue(value)}" for config key "${path}": ${issue.message}`);
   }
   return parsed.data;
+}
+
+/** A config value as the user would type it after `--set key=`. */
+export function formatValue(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** The scale's preset run: its config without `--set`, and its default seeds from 0. */
+function presetRun<S extends z.ZodObject>(
+  schema: S,
+  preset: DeepPartial<z.infer<S>>,
+  count: number,
+): { config: z.infer<S>; seeds: number[] } | undefined {
+  try {
+    return { config: resolveConfig(schema, preset, []), seeds: Array.from({ length: count }, (_, i) => i) };
+  } catch {
+    return undefined;
+  }
 }
 
 // --- flag values -------------------------------------------------------------------------------------
@@ -340,8 +372,32 @@ function parseSeed(flag: string, text: string): number {
   return value;
 }
 
+/**
+ * `--seed -1` and `--seeds -1,2` as `--seed=-1` and `--seeds=-1,2`: node:util reads a value that starts
+ * with "-" as the next option and reports a missing value, while the seed parser can say what is wrong.
+ */
+function joinNegativeSeeds(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if ((arg === "--seed" || arg === "--seeds") && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 function parseSeeds(text: string): number[] {
   const parts = text.split(",");
+  const negative = parts.find((p) => /^\s*-\s*\d+\s*$/.test(p));
+  if (negative !== undefined) {
+    throw new Error(
+      `Invalid value for --seeds "${text}": seed "${negative.trim()}" is negative, expected integers from 0 ` +
+        `to ${MAX_SEED}`,
+    );
+  }
   if (parts.some((p) => !/^\s*\d+\s*$/.test(p))) {
     throw new Error(`Invalid value for --seeds "${text}": expected comma-separated integers, e.g. 0,1,2`);
   }
@@ -443,8 +499,8 @@ function seedsDefaultText(counts: Partial<Record<Scale, number>> | undefined): s
 function valueAt(root: unknown, path: readonly string[]): unknown {
   let node = root;
   for (const key of path) {
-    if (!isPlainObject(node)) return undefined;
-    node = node[key];
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<string, unknown>)[key];
   }
   return node;
 }

@@ -47,6 +47,18 @@ Deno.test("parse() with no arguments gives schema defaults and default flags", (
     help: false,
     flags: {},
     options: {},
+    preset: { config: DEFAULTS, seeds: [0] },
+    setKeys: [],
+  });
+});
+
+Deno.test("parse() gives the scale's preset run beside the run, whatever --set and --seeds say", () => {
+  const args = cli().parse(["--scale", "quick", "--set", "steps=3", "--seeds", "4,5"]);
+  assert.equal(args.config.steps, 3);
+  assert.deepEqual(args.setKeys, ["steps"]);
+  assert.deepEqual(args.preset, {
+    config: { ...DEFAULTS, steps: 10, train: { batch: 2, warmup: 0.1 } },
+    seeds: [0],
   });
 });
 
@@ -100,16 +112,19 @@ Deno.test("parse() rejects unknown config keys, listing the known ones", () => {
 
 Deno.test("parse() rejects invalid config values with zod's message", () => {
   assert.throws(() => cli().parse(["--set", "lr=-1"]), {
-    message: 'Invalid value for config key "lr": Too small: expected number to be >0',
+    message: 'Invalid value "-1" for config key "lr": Too small: expected number to be >0',
   });
   assert.throws(() => cli().parse(["--set", "lr=fast"]), {
-    message: 'Invalid value for config key "lr": Invalid input: expected number, received string',
+    message: 'Invalid value "fast" for config key "lr": Invalid input: expected number, received string',
   });
   assert.throws(() => cli().parse(["--set", "train.batch=2.5"]), {
-    message: 'Invalid value for config key "train.batch": Invalid input: expected int, received number',
+    message: 'Invalid value "2.5" for config key "train.batch": Invalid input: expected int, received number',
   });
   assert.throws(() => cli().parse(["--set", "suite=tables"]), {
-    message: 'Invalid value for config key "suite": Invalid option: expected one of "docs"|"charts"',
+    message: 'Invalid value "tables" for config key "suite": Invalid option: expected one of "docs"|"charts"',
+  });
+  assert.throws(() => cli().parse(["--set", "heads=[0,1.5]"]), {
+    message: 'Invalid value "1.5" for config key "heads.1": Invalid input: expected int, received number',
   });
 });
 
@@ -152,6 +167,17 @@ Deno.test("parse() rejects bad flag values", () => {
   });
   assert.throws(() => cli().parse(["--seeds", "0,,1"]), {
     message: 'Invalid value for --seeds "0,,1": expected comma-separated integers, e.g. 0,1,2',
+  });
+  assert.throws(() => cli().parse(["--seeds", "-1,2"]), {
+    message:
+      'Invalid value for --seeds "-1,2": seed "-1" is negative, expected integers from 0 to 4294967295',
+  });
+  assert.throws(() => cli().parse(["--seeds=0,-3"]), {
+    message:
+      'Invalid value for --seeds "0,-3": seed "-3" is negative, expected integers from 0 to 4294967295',
+  });
+  assert.throws(() => cli().parse(["--seed", "-1"]), {
+    message: 'Invalid value for --seed "-1": expected an integer from 0 to 4294967295',
   });
   assert.throws(() => cli().parse(["--seeds", "1,1"]), {
     message: 'Invalid value for --seeds "1,1": repeated seed',

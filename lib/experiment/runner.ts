@@ -54,13 +54,7 @@ import type { TeacherHeader } from "../roi/teacher_file.ts";
 import type { TeacherRecord } from "../roi/teacher.ts";
 import { RELEASED_THRESHOLDS } from "../roi/thresholds.ts";
 import type { Rpn } from "../roi/two_stage.ts";
-import {
-  type ExperimentConfig,
-  experimentScales,
-  resultPath,
-  SEED_COUNT,
-  type VicropConfig,
-} from "./config.ts";
+import { type ExperimentConfig, experimentScales, SEED_COUNT, type VicropConfig } from "./config.ts";
 import {
   AGGREGATE_SUITES,
   METRICS,
@@ -69,6 +63,8 @@ import {
   throughputPhase,
   VISION_SUITES,
 } from "./conventions.ts";
+import { describeDestination, type Destination } from "./destination.ts";
+import { preflight } from "./preflight.ts";
 import { artifactHash, MODEL_OPTION, openModel, parseWithModel, releasedRpnLoader } from "./model.ts";
 import { EXPERIMENT_REGISTRY } from "./registry.ts";
 import { expandShorthands, shorthandUsage } from "./shorthands.ts";
@@ -122,6 +118,8 @@ export class Experiment<C extends ExperimentConfig> {
     readonly model: Mllm,
     readonly checkpointHash: string,
     startedAt: Date,
+    /** Where `finish()` writes (lib/experiment/destination.ts), decided before the run. */
+    readonly destination: Destination,
   ) {
     this.startedAt = startedAt;
   }
@@ -131,7 +129,12 @@ export class Experiment<C extends ExperimentConfig> {
     const startedAt = new Date();
     const backend = await initBackend(args.backend);
     const { model, weights, hash } = await openModel(args.config.checkpoint);
-    const exp = new Experiment(name, args, backend, model, hash, startedAt);
+    const dest = await preflight(name, args, {
+      counts: model.counts,
+      checkpointHash: hash,
+      backend: backend.active,
+    });
+    const exp = new Experiment(name, args, backend, model, hash, startedAt, dest);
     exp.#artifacts.set(weights, { kind: "checkpoint", path: weights, hash });
     exp.log(`${args.scale} scale, seeds ${args.seeds.join(",")}, backend ${backend.active}`);
     return exp;
@@ -357,7 +360,7 @@ export class Experiment<C extends ExperimentConfig> {
       ...this.table.metrics().filter((m) => m !== METRICS.accuracy)
         .flatMap((m) => this.table.rows(m, rng, { digits: m === "roi_tokens" ? 1 : 3 })),
     ];
-    const out = resultPath(this.name, this.args.scale, this.config.out);
+    const out = this.destination.path;
     const result = makeResult({
       experiment: this.name,
       config: { ...this.config, scale: this.args.scale } as Record<string, unknown>,
@@ -385,7 +388,7 @@ export class Experiment<C extends ExperimentConfig> {
     await writeResult(out, result);
     if (this.args.json) console.log(JSON.stringify(result));
     else console.log(summary(rows, this.#phases));
-    this.log(`wrote ${out}`);
+    this.log(`wrote ${describeDestination(this.destination)}`);
   }
 
   /** Have `finish()` write `own` instead of the score table's rows. */
