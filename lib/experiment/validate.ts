@@ -25,15 +25,16 @@ interface KeyRule {
   check: Rule;
 }
 
-/** Throws unless `value` is a number in [lo, hi] (ends included unless `openLo`). */
-function numberIn(lo: number, hi: number, why: string, openLo = false): Rule {
-  return (value) => {
-    const ok = typeof value === "number" && Number.isFinite(value) && (openLo ? value > lo : value >= lo) &&
-      value <= hi;
-    if (ok) return undefined;
-    return `${openLo ? `a number above ${lo} and at most ${hi}` : `a number from ${lo} to ${hi}`} (${why})`;
-  };
+/** A number in [lo, hi]. */
+function numberIn(lo: number, hi: number, why: string): Rule {
+  return (value) =>
+    typeof value === "number" && Number.isFinite(value) && value >= lo && value <= hi
+      ? undefined
+      : `a number from ${lo} to ${hi} (${why})`;
 }
+
+const positive = (why: string): Rule => (value) =>
+  typeof value === "number" && Number.isFinite(value) && value > 0 ? undefined : `a number above 0 (${why})`;
 
 const nonNegative = (why: string): Rule => (value) =>
   typeof value === "number" && Number.isFinite(value) && value >= 0 ? undefined : `a number ≥ 0 (${why})`;
@@ -50,6 +51,7 @@ const headIndex: Rule = (value, _config, { heads }) =>
   integerIn(value, 0, heads - 1, `the model has ${heads} attention heads`);
 
 const SHARE_OF_MAX = "a share of the map's maximum";
+const AREA_SHARE = "a share of the grid's cells; above 1: no cap";
 const TAU_CONF = "τ_conf: a probability, or negative: a share of the map's maximum";
 
 const RULES: readonly KeyRule[] = [
@@ -102,7 +104,7 @@ const RULES: readonly KeyRule[] = [
   },
   { key: "variant.fg", model: false, check: numberIn(0, 1, `τ_fg: ${SHARE_OF_MAX}`) },
   { key: "variant.bg", model: false, check: numberIn(0, 1, `τ_bg: ${SHARE_OF_MAX}`) },
-  { key: "variant.maxRatio", model: false, check: numberIn(0, 1, "a share of the grid's cells", true) },
+  { key: "variant.maxRatio", model: false, check: positive(AREA_SHARE) },
   { key: "variant.sinkThreshold", model: false, check: nonNegative("τ_sink: an attention weight") },
   { key: "variant.normThreshold", model: false, check: nonNegative("τ_norm: a hidden-state norm") },
   { key: "fgSweep.*", model: false, check: numberIn(0, 1, `τ_fg: ${SHARE_OF_MAX}`) },
@@ -110,7 +112,7 @@ const RULES: readonly KeyRule[] = [
   { key: "thresholdOverride", model: false, check: numberIn(-1, 1, TAU_CONF) },
   { key: "attentionThreshold", model: false, check: numberIn(-1, 1, TAU_CONF) },
   { key: "taus.*", model: false, check: numberIn(-1, 1, TAU_CONF) },
-  { key: "maxAreaRatio", model: false, check: numberIn(0, 1, "a share of the grid's cells", true) },
+  { key: "maxAreaRatio", model: false, check: positive(AREA_SHARE) },
 ];
 
 /**

@@ -35,6 +35,7 @@ Deno.test("validateConfig() accepts every default at the shipped model's size, a
   validateConfig(withValue("variant.bg", 0), TINY);
   validateConfig(withValue("thresholdOverride", -1), TINY);
   validateConfig(withValue("maxAreaRatio", 1), TINY);
+  validateConfig(withValue("variant.maxRatio", 1.01), TINY);
   validateConfig(withValue("variant.heads", [0, 1]), TINY);
 });
 
@@ -104,8 +105,8 @@ Deno.test("validateConfig() rejects thresholds outside their meaning's range", (
   rejects(
     "variant.maxRatio",
     0,
-    'Invalid value "0" for config key "variant.maxRatio": expected a number above 0 and at most 1 (a share ' +
-      "of the grid's cells)",
+    'Invalid value "0" for config key "variant.maxRatio": expected a number above 0 (a share of the grid\'s ' +
+      "cells; above 1: no cap)",
   );
   rejects(
     "variant.sinkThreshold",
@@ -121,9 +122,9 @@ Deno.test("validateConfig() rejects thresholds outside their meaning's range", (
   );
   rejects(
     "maxAreaRatio",
-    1.2,
-    'Invalid value "1.2" for config key "maxAreaRatio": expected a number above 0 and at most 1 (a share of ' +
-      "the grid's cells)",
+    -0.2,
+    'Invalid value "-0.2" for config key "maxAreaRatio": expected a number above 0 (a share of the grid\'s ' +
+      "cells; above 1: no cap)",
   );
   assert.throws(() => validateConfig({ taus: [0.1, -3] }), {
     message: 'Invalid value "-3" for config key "taus.1": expected a number from -1 to 1 (τ_conf: a ' +
