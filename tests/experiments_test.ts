@@ -419,7 +419,8 @@ Deno.test({
     assert.equal(r.code, 1);
     assert.equal(
       r.stderr.trim().split("\n").at(-1),
-      'error: Split "B6R3" does not fit the 8-layer model (need B + R ≤ 8)',
+      'error: Invalid value "[6,3]" for config key "splits.0": expected [B, R] with B ≥ 1, R ≥ 1 and B + R ≤ 8 ' +
+        "(the model has 8 decoder layers)",
     );
   },
 });

@@ -14,6 +14,7 @@ import { letterbox } from "../lib/image/resize.ts";
 import { loadModel } from "../lib/models/tiny/checkpoint.ts";
 import { gridOf } from "../lib/models/tiny/config.ts";
 import { exportParams } from "../lib/models/tiny/params.ts";
+import { SHIPPED_CHECKPOINT_HASH } from "../lib/experiment/destination.ts";
 import { fileHash } from "../lib/results/record.ts";
 import { IGNORE } from "../lib/roi/labels.ts";
 import { disposeRpn, ensureRpn } from "../lib/roi/pipeline.ts";
@@ -129,4 +130,12 @@ Deno.test({
       await Deno.remove(cacheDir, { recursive: true });
     }
   },
+});
+
+Deno.test("SHIPPED_CHECKPOINT_HASH is the weights hash of data/base and the one the committed results record", async () => {
+  const hash = await fileHash(join(BASE, "model.safetensors"));
+  assert.equal(SHIPPED_CHECKPOINT_HASH, hash);
+  const result = JSON.parse(await Deno.readTextFile(new URL("../results/eval_base.json", import.meta.url)));
+  const checkpoint = result.artifacts.find((a: { kind: string }) => a.kind === "checkpoint");
+  assert.equal(checkpoint.hash, hash);
 });
