@@ -178,6 +178,11 @@ Deno.test("stage 2 on LLaVA answers with box and masked RoI blocks, the same fro
     { maxNewTokens: 5 },
   );
   assert.deepEqual(reused, full);
+  // A model that may not hold prefix states (a 7B's are ~300 MB per question) keeps none: same answers.
+  const lean = new LlavaMllm(model.session, { prefixLimitBytes: 0 });
+  const s1Lean = await stageOne(lean, rpn, items, { batchSize: 3 });
+  assert.deepEqual(s1Lean.prefixes, []);
+  assert.deepEqual(s1Lean.logits, s1.logits);
   assert.ok(full.every((a) => typeof a === "string"));
   // The masked block adds only its kept tokens to the sequence.
   const layout = model.layout([requests[1]!]);
