@@ -87,9 +87,3 @@ export async function llavaDump(session: LlavaSession, request: LlavaRequest): P
   };
   return { dump, answer: tokenizer.decode(forward.generated_ids).trim() };
 }
-
-/** Default SD-RPN depths: the paper's B15R3 where the model is deep enough, else half the layers and 2. */
-export function defaultRpnDepths(numLayers: number): RpnDepths {
-  const B = Math.max(1, Math.min(15, Math.floor(numLayers / 2)));
-  return { B, R: Math.max(1, Math.min(3, numLayers - B)) };
-}
