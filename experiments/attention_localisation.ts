@@ -11,7 +11,7 @@
  * measured too; the early-layer sink map itself is the `layer = teacher.sinkLayer, head = all` row. Also how
  * often those answers are correct, so a map can be read against whether the model looked at all.
  *
- * Rows: lib/report/conventions.ts `ATTENTION_LOCALISATION`. The true box never feeds anything but these
+ * Rows: lib/experiment/conventions.ts `ATTENTION_LOCALISATION`. The true box never feeds anything but these
  * measurements. Deterministic: no seed enters (one seed is recorded).
  *
  *   deno task attention_localisation [--scale quick|default|full] [--set n=40]

@@ -75,7 +75,7 @@ await runMain(async () => {
   for (const suite of cfg.suites) {
     const t0 = performance.now();
     const set = await loadEvalSuite(suite as typeof EVAL_SUITES[number], cfg.n, cfg.dataSeed, cfg.dataDir);
-    artifacts.push(await artifact("dataset", set.jsonlPath));
+    artifacts.push({ kind: "dataset", path: set.jsonlPath, hash: set.hash });
     const requests: Record<Mode, AnswerRequest[]> = { global: [], oracle: [], random: [] };
     for (const { sample, image } of set.items) {
       const global = await model.encodeImage(image);

@@ -116,7 +116,7 @@ await runMain(async () => {
   });
   if (suites[0]) await warmUp(model, suites[0]);
   for (const suite of suites) {
-    artifacts.push(await artifact("dataset", suite.jsonlPath));
+    artifacts.push({ kind: "dataset", path: suite.jsonlPath, hash: suite.datasetHash });
     const runs = await evaluateSuite(model, suite, methods, {
       batchSize: cfg.batchSize,
       progress: (name, total) => progress(`eval-roi ${name}`, total),

@@ -3,7 +3,7 @@
  * (frozen backbone layers) and R (branch layers) on our model, full method (attention sinks, labels, masked
  * upscaling), each split with its gain over the baseline and its throughput (stage 1 runs B + R layers).
  *
- * Scaling rule from the paper's 32 layers to our L (8) decoder layers (lib/report/conventions.ts,
+ * Scaling rule from the paper's 32 layers to our L (8) decoder layers (lib/experiment/conventions.ts,
  * `paperSplitAnalogue`): B keeps its relative depth, B' = max(1, round(B · L / 32)) (at most L − 1); R is
  * kept as in the paper, clipped so that B' + R ≤ L (the branch copies layers B'..B'+R−1). So B3R3 → B1R3,
  * B15R3 → B4R3, B18R3 → B5R3 for L = 8. R is not scaled: it counts refinement layers above the split, and

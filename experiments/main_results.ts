@@ -11,13 +11,21 @@
  * `examples`) are recorded in full — attention map, pseudo-labels, RPN map, crop, answers — for the
  * report's example figures.
  *
+ * With `--data DIR` the same methods run on the paper's real benchmarks instead (lib/experiment/benchmark_run.ts:
+ * lmms-eval prompts, metrics and aggregations; result `main_results_benchmarks` under results/scratch/benchmarks/
+ * unless `--set out=FILE`).
+ *
  *   deno task main_results [--scale quick|default|full] [--seeds 0,1,2] [--set key=value]
+ *   deno task main_results --data DIR [--benchmarks a,b,…|all] [--limit N] [--backend webgpu]
  */
 import { z } from "zod";
 import {
+  evaluateRealBenchmarks,
   experimentConfigFields,
   EXPERIMENTS,
   MAIN_METHODS as M,
+  REAL_SHORTHANDS,
+  realBenchmarkFields,
   runExperiment,
   VicropConfigSchema,
 } from "../lib/experiment/mod.ts";
@@ -25,6 +33,7 @@ import { pseudoLabelIou } from "../lib/roi/pipeline.ts";
 
 const Config = z.strictObject({
   ...experimentConfigFields,
+  ...realBenchmarkFields,
   n: z.int().positive().default(200).describe("questions per evaluation suite"),
   vicrop: VicropConfigSchema.default(VicropConfigSchema.parse({})),
   examples: z.int().nonnegative().default(6).describe(
@@ -36,8 +45,10 @@ await runExperiment({
   name: EXPERIMENTS.mainResults,
   description: "Tables 1–2: baseline, ViCrop-style raw attention and SD-RPN on every suite, with throughput",
   schema: Config,
+  shorthands: REAL_SHORTHANDS,
 }, async (exp) => {
   const cfg = exp.config;
+  if (cfg.real.data !== "") return await evaluateRealBenchmarks(exp);
   const suites = await exp.suites();
   const [baseline, vicrop, sdrpn, sdrpnBox] = [M.baseline, M.vicrop, M.sdrpn, M.sdrpnBox].map((m) => ({
     method: m,

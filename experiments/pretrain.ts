@@ -20,6 +20,7 @@ import { defineCli, progress, runMain } from "../lib/cli/mod.ts";
 import { SUITE_NAMES } from "../lib/data/schema.ts";
 import { SUITES } from "../lib/data/suites.ts";
 import { AdamW, cosineLr } from "../lib/engine/adamw.ts";
+import { checkFinalWeights, checkGrowth, checkLoss, lossBound, paramNorm } from "../lib/engine/divergence.ts";
 import { Rng } from "../lib/engine/rng.ts";
 import { defaultTokenizer, loadCheckpoint, saveCheckpoint } from "../lib/models/tiny/checkpoint.ts";
 import { type ModelConfig, ModelConfigSchema } from "../lib/models/tiny/config.ts";
@@ -275,6 +276,7 @@ await runMain(async () => {
   const frozen = new Set(cfg.freezeStem ? stemParams(modelConfig) : []);
   const trainable = cfg.freezeStem ? Object.keys(flat).filter((n) => !frozen.has(n)) : undefined;
   const decoder = Object.keys(flat).filter((n) => n.startsWith("lm."));
+  const bound = lossBound(modelConfig.vocabSize);
   const bar = progress("pretrain", end - start);
   let next = start < end ? pretrainBatch(tokenizer, modelConfig, spec(start)) : undefined;
   try {
@@ -292,10 +294,18 @@ await runMain(async () => {
       t = performance.now();
       for (const g of Object.values(r.grads)) for (let i = 0; i < g.length; i++) g[i]! /= r.count;
       const loss = r.lossSum / r.count;
-      if (!Number.isFinite(loss)) throw new Error(`Loss is "${loss}" at step ${step}: training diverged`);
+      checkLoss(loss, step, bound);
       const lr = cosineLr(step, cfg.steps, cfg.lr, cfg.warmup, cfg.minLrRatio);
+      const normBefore = paramNorm(flat);
       const gradNorm = opt.apply(r.grads, lr);
+      checkGrowth(normBefore, paramNorm(flat), step);
       timing.optimizer += (performance.now() - t) / 1000;
+      if (step + 1 === end) {
+        // The loss above was taken before this update: re-evaluate this batch with the final weights, so
+        // that a last update that wrecked them stops the run before the state or checkpoint is written.
+        const after = await pool.step(flat, batch.shards, batch.kind === "drill" ? decoder : trainable);
+        checkFinalWeights(flat, after.lossSum / after.count, step, bound);
+      }
       log.push({
         step,
         kind: batch.kind,

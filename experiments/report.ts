@@ -4,9 +4,12 @@
  * function; this script only reads, validates and writes, so the same result files always give the same
  * bytes.
  *
- *   deno task report [--results DIR] [--out FILE] [--paper FILE]
+ *   deno task report [--results DIR] [--out FILE] [--paper FILE] [--allow-mixed]
+ *
+ * Results that do not share one scale and one checkpoint are refused (their tables would compare unlike
+ * numbers) unless `--allow-mixed` is given; the report then lists each result's source under a warning.
  */
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { runMain } from "../lib/cli/mod.ts";
 import { loadPaperTables, PAPER_TABLES_PATH } from "../lib/report/paper.ts";
@@ -14,6 +17,7 @@ import { EXPERIMENTS } from "../lib/experiment/mod.ts";
 import { exampleImages } from "../lib/report/example_images.ts";
 import { indexResults } from "../lib/report/lookup.ts";
 import { buildReport, FIGURES_DIR } from "../lib/report/report.ts";
+import { sourceMismatch } from "../lib/report/sources.ts";
 import { writeFileAtomic } from "../lib/results/atomic.ts";
 import { readResult } from "../lib/results/io.ts";
 import type { Result } from "../lib/results/schema.ts";
@@ -26,7 +30,9 @@ Options:
   -h, --help        Show this help and exit
   --results <dir>   Folder of the result files; every *.json directly in it is read (default: results)
   --out <file>      Report to write; figures go to figures/ beside it (default: <results>/REPORT.md)
-  --paper <file>    Paper reference numbers (default: data/paper/sd-rpn-paper-tables.json)`;
+  --paper <file>    Paper reference numbers (default: data/paper/sd-rpn-paper-tables.json)
+  --allow-mixed     Build the report even when the results do not share scale and checkpoint (each
+                    result's source is then listed under a warning)`;
 
 await runMain(async () => {
   const options = parseOptions(Deno.args);
@@ -35,6 +41,17 @@ await runMain(async () => {
   // One bad file stops the report with its name: a report silently missing a section would mislead.
   const results: Result[] = [];
   for (const file of files) results.push(await readResult(file));
+  const used = indexResults(results).used;
+  const mismatch = sourceMismatch(used, used.map((r) => basename(files[results.indexOf(r)]!)));
+  if (mismatch !== null) {
+    const text = `Results in "${options.results}" do not share scale and checkpoint: ${mismatch}`;
+    if (!options.allowMixed) {
+      throw new Error(
+        `${text}; pass --allow-mixed to build the report anyway, with each result's source listed`,
+      );
+    }
+    console.error(`report: warning: ${text}; the report lists each result's source`);
+  }
   const paper = await loadPaperTables(options.paper);
   // The example figures' images are regenerated here (sharp is async) so that buildReport stays pure;
   // the examples drawn are those of the main result buildReport uses (the first by file name).
@@ -54,13 +71,14 @@ await runMain(async () => {
 
 interface Options {
   help: boolean;
+  allowMixed: boolean;
   results: string;
   out: string;
   paper: string;
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  let values: { help?: boolean; results?: string; out?: string; paper?: string };
+  let values: { help?: boolean; results?: string; out?: string; paper?: string; "allow-mixed"?: boolean };
   try {
     values = parseArgs({
       args: [...argv],
@@ -69,6 +87,7 @@ function parseOptions(argv: readonly string[]): Options {
         results: { type: "string" },
         out: { type: "string" },
         paper: { type: "string" },
+        "allow-mixed": { type: "boolean" },
       },
       strict: true,
       allowPositionals: false,
@@ -88,6 +107,7 @@ function parseOptions(argv: readonly string[]): Options {
   const results = values.results ?? "results";
   return {
     help: values.help === true,
+    allowMixed: values["allow-mixed"] === true,
     results,
     out: values.out ?? join(results, "REPORT.md"),
     paper: values.paper ?? PAPER_TABLES_PATH,

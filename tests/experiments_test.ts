@@ -306,9 +306,11 @@ Deno.test({
 
     // Shared artifacts: 2 teacher passes (self / ground-truth answers), backbone states for B = 2 (default),
     // 1, 4, 5, and 20 RPNs — not one per use: main's RPNs serve self_answers, attention_sinks, masked and the
-    // largest data size; label_assignment's no-sink RPNs serve no_sink_removal.
+    // largest data size; label_assignment's no-sink RPNs serve no_sink_removal. (Each file's `.sha256` content
+    // hash beside it is not counted.)
     const count = (dir: string) =>
-      [...Deno.readDirSync(join(cache, dir))].filter((e) => !e.name.endsWith(".lock")).length;
+      [...Deno.readDirSync(join(cache, dir))]
+        .filter((e) => !e.name.endsWith(".lock") && !e.name.endsWith(".sha256")).length;
     assert.equal(count("teacher"), 2);
     assert.equal(count("backbone"), 4);
     assert.equal(count("rpn"), 20);

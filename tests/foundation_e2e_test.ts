@@ -4,6 +4,7 @@
  * `deno task` runs them.
  */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { readResult } from "../lib/results/io.ts";
 import { runScript } from "./script.ts";
@@ -62,6 +63,31 @@ Deno.test({
     const logB = await Deno.readTextFile(join(tmp, "b", "train_log.jsonl"));
     assert.equal(logB, logA);
     assert.equal(logA.trim().split("\n").length, 6);
+  },
+});
+
+Deno.test({
+  name: "pretrain whose last update wrecks the weights exits non-zero and writes no checkpoint or state",
+  sanitizeResources: false,
+  async fn() {
+    // One step at lr 1e9: the loss taken before the update is normal, the weights after it are not.
+    const r = await run("pretrain.ts", pretrainArgs(tmp, "diverged", ["steps=1", "lr=1e9", "warmup=0"]));
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(
+      r.stderr.endsWith(
+        "error: Weights grew from norm 24.1 to 1.25e+11 at step 0 (more than 2× in one update): training " +
+          "diverged; lower the learning rate\n",
+      ),
+      r.stderr,
+    );
+    assert.equal(existsSync(join(tmp, "diverged")), false, "no checkpoint folder");
+    const stateRoot = join(tmp, "cache-diverged", "pretrain");
+    const states = existsSync(stateRoot)
+      ? [...Deno.readDirSync(stateRoot)].flatMap((d) =>
+        [...Deno.readDirSync(join(stateRoot, d.name))].map((f) => f.name)
+      )
+      : [];
+    assert.equal(states.includes("state.safetensors"), false, "no resumable state of the diverged step");
   },
 });
 

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { configHash } from "../lib/results/hash.ts";
 import { writeResult } from "../lib/results/io.ts";
 import { fixtureResults } from "../lib/report/test_helpers.ts";
 import { runScript } from "./script.ts";
@@ -111,6 +112,43 @@ Deno.test("report stops with one error naming a malformed result file", async ()
       new RegExp(`^error: Malformed result file "${path}": invalid JSON \\(.+\\)\\n$`),
     );
     await assert.rejects(Deno.stat(join(dir, "REPORT.md")), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("report refuses results of mixed scales or checkpoints unless --allow-mixed, then says so", async () => {
+  const dir = await resultsDir();
+  try {
+    const path = join(dir, "eval-base.json");
+    const raw = JSON.parse(await Deno.readTextFile(path));
+    raw.config.scale = "quick";
+    raw.configHash = configHash(raw.config);
+    raw.artifacts = [{ kind: "checkpoint", path: "/tmp/x/model.safetensors", hash: "00000000deadbeef" }];
+    await Deno.writeTextFile(path, JSON.stringify(raw));
+    const others = (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name)
+      .filter((n) => n.endsWith(".json") && n !== "eval-base.json").sort();
+    const refused = await report(["--results", dir]);
+    assert.equal(refused.code, 1);
+    assert.equal(
+      refused.stderr,
+      // Groups in file order: data_size_sweep.json comes first.
+      `error: Results in "${dir}" do not share scale and checkpoint: scale "default" (${
+        others.join(", ")
+      }), ` +
+        `scale "quick" (eval-base.json); pass --allow-mixed to build the report anyway, with each ` +
+        "result's source listed\n",
+    );
+    await assert.rejects(Deno.stat(join(dir, "REPORT.md")), Deno.errors.NotFound);
+
+    const allowed = await report(["--results", dir, "--allow-mixed"]);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.ok(
+      allowed.stderr.startsWith(`report: warning: Results in "${dir}" do not share scale and checkpoint`),
+    );
+    const text = await Deno.readTextFile(join(dir, "REPORT.md"));
+    assert.match(text, /## Mixed sources\n\n\*\*Warning:\*\* the results below do not share/);
+    assert.match(text, /\| `eval_base` +\| quick +\| `00000000deadbeef` \|/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

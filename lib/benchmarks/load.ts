@@ -38,8 +38,10 @@ export interface BenchmarkItem extends Omit<BenchmarkDraft, "imageBytes"> {
 
 /** Options of `loadBenchmark`. */
 export interface LoadOptions {
-  /** Stop after this many items (over all splits); default all. */
+  /** Stop after this many items (over all splits read); default all. */
   limit?: number;
+  /** Read only this split of the benchmark (e.g. HR-Bench's "hrbench_8k"); default every split in order. */
+  split?: string;
 }
 
 /** The folder a benchmark's shards are searched in. */
@@ -76,8 +78,14 @@ export async function* loadBenchmark(
   const limit = options.limit ?? Infinity;
   if (limit <= 0) return;
   const spec = BENCHMARKS[name];
+  if (options.split !== undefined && !spec.splits.includes(options.split)) {
+    throw new Error(
+      `Benchmark "${name}" has no split "${options.split}" (splits: ${spec.splits.join(", ")})`,
+    );
+  }
   let count = 0;
   for (const { split, files } of await benchmarkFiles(dataDir, name)) {
+    if (options.split !== undefined && split !== options.split) continue;
     let indexInSplit = 0;
     for (const file of files) {
       for await (const { row, index } of readParquetRows(file, spec.columns)) {

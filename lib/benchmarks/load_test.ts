@@ -376,6 +376,20 @@ Deno.test("loadBenchmark() stops after limit rows, counted over all splits", asy
   assert.deepEqual(await load("pope", 0), []);
 });
 
+Deno.test("loadBenchmark() reads one split when asked, the limit counting within it", async () => {
+  const rows: [string, string][] = [];
+  for await (const i of loadBenchmark(FIXTURE_DIR, "hrbench", { split: "hrbench_8k", limit: 1 })) {
+    rows.push([i.split, i.id]);
+  }
+  assert.deepEqual(rows, [["hrbench_8k", "800"]]);
+  await assert.rejects(
+    async () => {
+      for await (const _ of loadBenchmark(FIXTURE_DIR, "hrbench", { split: "hrbench_2k" })) break;
+    },
+    { message: 'Benchmark "hrbench" has no split "hrbench_2k" (splits: hrbench_4k, hrbench_8k)' },
+  );
+});
+
 Deno.test("loadBenchmark() ignores other splits and other configs beside the one read", async () => {
   // The fixtures hold train/test TextVQA shards, a DocVQA test split, each VQA config inside the other's
   // snapshot and POPE's Full config: none of their questions may appear.

@@ -6,6 +6,7 @@
  * instead of shipped, and caches keyed by its parameters stay valid. The JSONL is written last and
  * atomically: a reader never sees a half-written file, and a complete JSONL implies complete images.
  */
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { encodePng, loadImage } from "../image/png.ts";
 import type { RgbImage } from "../image/types.ts";
@@ -101,6 +102,33 @@ export async function readDataset(dir: string, suite: SuiteName): Promise<Sample
     }
     return parsed.data;
   });
+}
+
+/**
+ * Content hash of a suite's dataset files, images included (recorded as the "dataset" artifact of results):
+ * the first 16 hex characters of the SHA-256 of a `sha256sum`-style manifest, one line
+ * `<sha256 hex>  <path>` per file, paths relative to `dir`: the JSONL first, then every sample's image in
+ * JSONL order. Replacing a PNG by another valid one therefore changes it. By hand:
+ *
+ *   cd <dir> && sha256sum <suite>/samples.jsonl $(jq -r .image <suite>/samples.jsonl) | sha256sum | cut -c1-16
+ */
+export async function datasetHash(dir: string, suite: SuiteName): Promise<string> {
+  const samples = await readDataset(dir, suite);
+  const files = [`${suite}/samples.jsonl`, ...samples.map((s) => s.image)];
+  const manifest: string[] = [];
+  for (const file of files) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(join(dir, ...file.split("/")));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) {
+        throw new Error(`Cannot hash dataset "${samplesPath(dir, suite)}": file "${file}" not found`);
+      }
+      throw e;
+    }
+    manifest.push(`${createHash("sha256").update(bytes).digest("hex")}  ${file}\n`);
+  }
+  return createHash("sha256").update(manifest.join(""), "utf8").digest("hex").slice(0, 16);
 }
 
 /** Decode the PNG of one sample; `dir` is the dataset folder given to writeDataset / readDataset. */

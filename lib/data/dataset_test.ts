@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { loadSampleImage, readDataset, samplesPath, writeDataset } from "./dataset.ts";
+import { datasetHash, loadSampleImage, readDataset, samplesPath, writeDataset } from "./dataset.ts";
 import { sampleToJsonLine } from "./schema.ts";
 import { generateSample } from "./suites.ts";
 
@@ -138,6 +138,38 @@ Deno.test("readDataset() and loadSampleImage() report missing files", async () =
     await Deno.remove(png);
     await assert.rejects(() => loadSampleImage(dir, sample!), {
       message: `Cannot read image "${png}": file not found`,
+    });
+  });
+});
+
+Deno.test("datasetHash() covers the images: another valid PNG in place of one changes it", async () => {
+  await withTempDir(async (dir) => {
+    await writeDataset(dir, "vstar-spatial", 3, 11);
+    const samples = await readDataset(dir, "vstar-spatial");
+    const files = ["vstar-spatial/samples.jsonl", ...samples.map((s) => s.image)];
+    // Reference: coreutils over the same manifest (the recipe in datasetHash's documentation).
+    const out = await new Deno.Command("sh", {
+      args: ["-c", 'sha256sum "$@" | sha256sum | cut -c1-16', "sh", ...files],
+      cwd: dir,
+    }).output();
+    const expected = new TextDecoder().decode(out.stdout).trim();
+    assert.match(expected, /^[0-9a-f]{16}$/);
+    assert.equal(await datasetHash(dir, "vstar-spatial"), expected);
+
+    const jsonl = await Deno.readFile(samplesPath(dir, "vstar-spatial"));
+    await Deno.copyFile(join(dir, samples[0]!.image), join(dir, samples[1]!.image));
+    assert.deepEqual(
+      await Deno.readFile(samplesPath(dir, "vstar-spatial")),
+      jsonl,
+      "samples.jsonl unchanged",
+    );
+    assert.notEqual(await datasetHash(dir, "vstar-spatial"), expected);
+
+    await Deno.remove(join(dir, samples[2]!.image));
+    await assert.rejects(datasetHash(dir, "vstar-spatial"), {
+      message: `Cannot hash dataset "${samplesPath(dir, "vstar-spatial")}": file "${
+        samples[2]!.image
+      }" not found`,
     });
   });
 });

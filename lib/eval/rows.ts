@@ -14,7 +14,7 @@
  * can match a point's rows by it; the spread over seeds goes to its own rows, `<metric>_seed_sd` (sample
  * standard deviation of the per-seed values, listed in `extra.perSeed`). Rows are a function of the outcomes
  * and the seed only: wall-clock numbers such as throughput go to the result's timing block
- * (lib/roi/experiment.ts `throughputPhases`).
+ * (lib/experiment/runner.ts `throughputPhases`).
  */
 import type { Rng } from "../engine/rng.ts";
 import { canonicalJson } from "../results/hash.ts";

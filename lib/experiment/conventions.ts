@@ -45,6 +45,13 @@ export const EXPERIMENTS = {
   attentionLocalisation: "attention_localisation",
 } as const;
 
+/**
+ * The `experiment` of a `main_results` run on the real benchmarks (`--data DIR`): a name of its own, so
+ * that it never stands in for the testbed's `main_results` (and is not one of `EXPERIMENTS`, whose
+ * sections read testbed suites). Rows: lib/experiment/benchmark_run.ts.
+ */
+export const REAL_BENCHMARKS_EXPERIMENT = "main_results_benchmarks";
+
 /** One of `EXPERIMENTS`. */
 export type ExperimentName = (typeof EXPERIMENTS)[keyof typeof EXPERIMENTS];
 

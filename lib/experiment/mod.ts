@@ -1,12 +1,16 @@
 /**
  * The experiment layer: configuration and scale presets (config.ts), the runner every script uses
  * (runner.ts), the registry of experiments (registry.ts), the row vocabulary shared with the report
- * (conventions.ts) and opening a checkpoint behind the model interface (model.ts).
+ * (conventions.ts), opening a checkpoint behind the model interface (model.ts), and runs on the paper's
+ * real benchmarks (benchmark_config.ts, benchmark_run.ts, shorthand options in shorthands.ts).
  *
  * @module
  */
+export * from "./benchmark_config.ts";
+export * from "./benchmark_run.ts";
 export * from "./config.ts";
 export * from "./conventions.ts";
 export * from "./model.ts";
 export * from "./registry.ts";
 export * from "./runner.ts";
+export * from "./shorthands.ts";

@@ -166,6 +166,21 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
   },
 ];
 
+/**
+ * `deno task`s that run a script which is not a registry experiment: model-family tools (the embedded
+ * model's pretraining, the LLaVA run/dump), the pipeline's steps on their own, the benchmark listing, the
+ * report and `reproduce`.
+ */
+export const TOOL_TASKS: readonly string[] = [
+  "pretrain",
+  "llava",
+  "benchmarks",
+  "pseudo-labels",
+  "train-rpn",
+  "report",
+  "reproduce",
+];
+
 /** The registry entry of an experiment name; throws naming it when there is none. */
 export function experimentEntry(name: string): ExperimentEntry {
   const entry = EXPERIMENT_REGISTRY.find((e) => e.name === name);

@@ -71,6 +71,7 @@ import {
 } from "./conventions.ts";
 import { artifactHash, MODEL_OPTION, openModel, parseWithModel, releasedRpnLoader } from "./model.ts";
 import { EXPERIMENT_REGISTRY } from "./registry.ts";
+import { expandShorthands, shorthandUsage } from "./shorthands.ts";
 
 /** The aggregates of lib/experiment/conventions.ts: Table 1 and 2 averages, V* overall, all suites. */
 export const REPORT_AGGREGATES: readonly Aggregate[] = [
@@ -79,6 +80,23 @@ export const REPORT_AGGREGATES: readonly Aggregate[] = [
   { name: AGGREGATE_SUITES.meanVision, suites: VISION_SUITES },
   { name: AGGREGATE_SUITES.vstar, suites: VISION_SUITES.filter((s) => s.startsWith("vstar-")), pooled: true },
 ];
+
+/**
+ * A result whose rows the script scores itself (real benchmarks, lib/experiment/benchmark_run.ts):
+ * `finish()` writes it, with the run's artifacts and phases, instead of the score table's rows.
+ */
+export interface OwnResult {
+  experiment: string;
+  /** Result file. */
+  out: string;
+  prompt: { template: string; metricVariant: string };
+  rows: ResultRow[];
+  notes: string[];
+  phases: Record<string, number>;
+  artifacts: Artifact[];
+  /** Printed after the run (unless --json). */
+  summary: string;
+}
 
 /** One experiment run: open it, build and evaluate methods, then `finish()` writes the result. */
 export class Experiment<C extends ExperimentConfig> {
@@ -95,6 +113,7 @@ export class Experiment<C extends ExperimentConfig> {
   /** Set by `recordExamples`; the result has an `examples` block only then. */
   #examples: Example[] | undefined;
   #warm = false;
+  #own: OwnResult | undefined;
 
   private constructor(
     readonly name: string,
@@ -150,7 +169,7 @@ export class Experiment<C extends ExperimentConfig> {
     const t0 = performance.now();
     const { suites, n, dataSeed, dataDir } = this.config;
     const loaded = await loadSuites(this.model, suites, { n, dataSeed, dataDir });
-    for (const s of loaded) await this.#artifact("dataset", s.jsonlPath);
+    for (const s of loaded) await this.#artifact("dataset", s.jsonlPath, s.datasetHash);
     this.#phase("load-suites", t0);
     return loaded;
   }
@@ -328,6 +347,7 @@ export class Experiment<C extends ExperimentConfig> {
    * every method go to `timing.phases` (wall-clock, so outside the rows). Print a summary.
    */
   async finish(): Promise<void> {
+    if (this.#own) return await this.#finishOwn(this.#own);
     this.#checkDeclaredPairs();
     const rng = new Rng(this.seeds[0]!).fork("ci");
     this.#throughput();
@@ -368,6 +388,30 @@ export class Experiment<C extends ExperimentConfig> {
     this.log(`wrote ${out}`);
   }
 
+  /** Have `finish()` write `own` instead of the score table's rows. */
+  setResult(own: OwnResult): void {
+    this.#own = own;
+  }
+
+  async #finishOwn(own: OwnResult): Promise<void> {
+    const result = makeResult({
+      experiment: own.experiment,
+      config: { ...this.config, scale: this.args.scale } as Record<string, unknown>,
+      seeds: this.seeds,
+      backend: this.backend,
+      prompt: own.prompt,
+      rows: own.rows,
+      artifacts: [...this.#artifacts.values(), ...own.artifacts],
+      notes: own.notes,
+      startedAt: this.startedAt,
+      phases: { ...this.#phases, ...own.phases },
+    });
+    await writeResult(own.out, result);
+    if (this.args.json) console.log(JSON.stringify(result));
+    else console.log(own.summary);
+    this.log(`wrote ${own.out}`);
+  }
+
   /** Per method: mean seconds per evaluation and, when the baseline ran, throughput, into the phases. */
   #throughput(): void {
     const methods = [...this.#seconds.values()].map((s) => ({ key: s.key, seconds: s.seconds / s.runs }));
@@ -390,8 +434,10 @@ export class Experiment<C extends ExperimentConfig> {
     }
   }
 
-  async #artifact(kind: string, path: string): Promise<void> {
-    if (!this.#artifacts.has(path)) this.#artifacts.set(path, { kind, path, hash: await artifactHash(path) });
+  async #artifact(kind: string, path: string, hash?: string): Promise<void> {
+    if (!this.#artifacts.has(path)) {
+      this.#artifacts.set(path, { kind, path, hash: hash ?? await artifactHash(path) });
+    }
   }
 
   #phase(name: string, t0: number): void {
@@ -414,6 +460,8 @@ export interface ExperimentSpec<S extends z.ZodObject> {
   scales?: Partial<Record<Scale, DeepPartial<z.infer<S>>>>;
   /** False for experiments that do not depend on the seed (one seed at every scale). Default true. */
   seeded?: boolean;
+  /** Shorthand options: `--<name> VALUE` = `--set <config key>=VALUE` (lib/experiment/shorthands.ts). */
+  shorthands?: Readonly<Record<string, string>>;
 }
 
 /** A script's command line: shared scale presets, and ≥ 3 seeds at the default scale unless seedless. */
@@ -441,10 +489,14 @@ export async function runExperiment<S extends z.ZodObject>(
 ): Promise<void> {
   const cli = experimentCli(spec);
   await runMain(async () => {
-    const args = await parseWithModel(cli, Deno.args, Object.keys(spec.schema.shape)) as CliArgs<
+    const shorthands = spec.shorthands ?? {};
+    const argv = expandShorthands(Deno.args, shorthands);
+    const args = await parseWithModel(cli, argv, Object.keys(spec.schema.shape)) as CliArgs<
       z.infer<S> & ExperimentConfig
     >;
-    if (args.help) return console.log(cli.usage());
+    if (args.help) {
+      return console.log([cli.usage(), shorthandUsage(shorthands)].filter((t) => t).join("\n\n"));
+    }
     const exp = await Experiment.open(spec.name, args);
     await body(exp);
     await exp.finish();

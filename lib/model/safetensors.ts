@@ -7,6 +7,11 @@
  * contiguously in that order, and pads the header with spaces so that the data section starts on an
  * 8-byte boundary. The reader accepts any key order and unpadded headers, as written by other tools,
  * but validates every offset: a checkpoint that does not load exactly fails loudly.
+ *
+ * The codec (`encodeSafetensors` / `decodeSafetensors`) carries any float32, NaN and ±Infinity included; the
+ * file API (`saveSafetensors` / `loadSafetensors`) refuses them, since every file it handles — checkpoints,
+ * optimiser states, cached states and RPN weights — holds weights or activations that must be finite: a
+ * diverged run must fail where it diverged, not write a file that evaluates to garbage later.
  */
 import { basename, dirname, join } from "node:path";
 
@@ -179,6 +184,8 @@ export async function saveSafetensors(
   tensors: NamedTensors,
   metadata?: Record<string, string>,
 ): Promise<void> {
+  const bad = nonFiniteTensor(tensors);
+  if (bad) throw new Error(`Cannot save checkpoint "${path}": ${bad}`);
   const bytes = encodeSafetensors(tensors, metadata);
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${Deno.pid}.${tempCounter++}.tmp`);
@@ -207,7 +214,26 @@ export async function loadSafetensors(path: string): Promise<Safetensors> {
     const reason = error instanceof Deno.errors.NotFound ? "file not found" : osReason(error);
     throw new Error(`Cannot load checkpoint "${path}": ${reason}`, { cause: error });
   }
-  return decodeSafetensors(bytes, path);
+  const file = decodeSafetensors(bytes, path);
+  const bad = nonFiniteTensor(file.tensors);
+  if (bad) throw new Error(`Cannot load checkpoint "${path}": ${bad}`);
+  return file;
+}
+
+/**
+ * The first tensor (by name) holding NaN or ±Infinity, described as
+ * `tensor "a.b" has the non-finite value "NaN" at index 3`; null when every value is finite.
+ */
+export function nonFiniteTensor(tensors: NamedTensors): string | null {
+  for (const name of Object.keys(tensors).sort()) {
+    const data = tensors[name]!.data;
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i]!)) {
+        return `tensor "${name}" has the non-finite value "${data[i]}" at index ${i}`;
+      }
+    }
+  }
+  return null;
 }
 
 /** "Is a directory (os error 21): rename 'a' -> 'b'" → "is a directory". */

@@ -1,5 +1,5 @@
 /**
- * Finding the numbers a report cell needs in a set of results, following lib/report/conventions.ts, and
+ * Finding the numbers a report cell needs in a set of results, following lib/experiment/conventions.ts, and
  * deriving the few that a script may have left out (an aggregate over suites, a difference, POPE F1 from
  * the scorer's `extra.f1`). A derived number has no CI — it was not bootstrapped over questions — and is
  * marked `derived` so the report can say so instead of passing it off as measured.

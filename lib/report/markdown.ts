@@ -7,7 +7,7 @@
  * print the same). `Number.prototype.toFixed` is specified exactly by ECMAScript, so the text is the
  * same on every machine.
  *
- * (lib/report/table.ts is the scripts' console table, which guesses alignment from the cells; report
+ * (lib/cli/table.ts is the scripts' console table, which guesses alignment from the cells; report
  * cells such as `48.7 [44.1, 53.2]` need the alignment stated.)
  *
  * @module

@@ -11,7 +11,8 @@
 import type { Result } from "../results/schema.ts";
 import { attentionLocalisationSection } from "./attention_localisation.ts";
 import { DASH, MISMATCH_MARK } from "./cells.ts";
-import { experimentKey, EXPERIMENTS } from "../experiment/conventions.ts";
+import { experimentKey, EXPERIMENTS, REAL_BENCHMARKS_EXPERIMENT } from "../experiment/conventions.ts";
+import { realBenchmarkSections } from "./benchmark_tables.ts";
 import { dataSizeSection } from "./data_size.ts";
 import { exampleFigures, type ExampleImages, examplesSection } from "./examples.ts";
 import { buildFigures, type Figure, STANDARD_FIGURES } from "./figures.ts";
@@ -23,6 +24,7 @@ import { type PaperContext, table1Section, table2Section } from "./main_tables.t
 import { formatNumber, markdownTable } from "./markdown.ts";
 import { checkPaperAggregates, type PaperTables } from "./paper.ts";
 import { claimsSection } from "./paper_claims.ts";
+import { sourcesSection } from "./sources.ts";
 import { sweepsSection } from "./sweeps.ts";
 import { testbedSection } from "./testbed.ts";
 
@@ -62,9 +64,12 @@ export function buildReport(
   const sections = [
     header(),
     resultsSection(set),
+    sourcesSection(set.used),
     testbedSection(set),
     table1Section(main, context),
     table2Section(main, context),
+    // Only with a real-benchmark result: without one the report is byte for byte what it was.
+    ...realBenchmarkSections(set.get(REAL_BENCHMARKS_EXPERIMENT), context),
     ladderSection(set, paper),
     layersSection(set, paper),
     dataSizeSection(set, paper),
@@ -78,7 +83,7 @@ export function buildReport(
     paperChecksSection(context),
   ];
   return {
-    markdown: `${sections.map((s) => s.trimEnd()).join("\n\n")}\n`,
+    markdown: `${sections.filter((s) => s !== "").map((s) => s.trimEnd()).join("\n\n")}\n`,
     figures: Object.fromEntries([...figures, ...examples].map((f) => [f.name, f.svg])),
   };
 }

@@ -23,6 +23,46 @@ const JsonRecord = z.record(z.string(), JsonValue);
 
 const name = z.string().min(1);
 
+/** Accuracies and scores in percent (the testbed's suite-native metrics, F1, ANLS). */
+const PERCENT = [0, 100] as const;
+/** Shares, rates and IoUs: fractions of one. */
+const FRACTION = [0, 1] as const;
+const FRACTION_METRICS = new Set([
+  "crop_rate",
+  "crop_rate_seed_sd",
+  "iou",
+  "iou_seed_sd",
+  "iou_random",
+  "iou_random_seed_sd",
+  "mean-iou",
+  "box_share",
+  "mass_in_box",
+  "argmax_in_box",
+  "has_map",
+  "sink_on_target",
+  "usable_share",
+  "path-share",
+  "target-covered-by-crop",
+]);
+/** Means of counts (tokens, cells, sinks per sample): non-negative, not necessarily integers. */
+const NONNEGATIVE_METRICS = new Set(["roi_tokens", "roi_tokens_seed_sd", "sinks_per_sample", "sink_cells"]);
+
+/**
+ * The range a metric's value (and confidence interval) must lie in, or null for a metric with no known
+ * bound: accuracies and other percentages in [0, 100], their differences in [−100, 100], shares and IoUs
+ * in [0, 1], means of counts non-negative. Row counts (`n`) are non-negative integers.
+ */
+export function metricRange(metric: string): readonly [number, number] | null {
+  if (metric === "accuracy" || metric.endsWith("-accuracy") || metric === "f1" || metric === "anls") {
+    return PERCENT;
+  }
+  if (metric === "accuracy_seed_sd") return PERCENT;
+  if (metric === "delta_accuracy") return [-100, 100];
+  if (FRACTION_METRICS.has(metric)) return FRACTION;
+  if (NONNEGATIVE_METRICS.has(metric)) return [0, Infinity];
+  return null;
+}
+
 /** One number of a results table: method × suite × metric. */
 export const ResultRowSchema = z.strictObject({
   method: name,
@@ -36,6 +76,27 @@ export const ResultRowSchema = z.strictObject({
     .refine(([lo, hi]) => lo <= hi, { message: "lower bound exceeds upper bound" })
     .optional(),
   extra: JsonRecord.optional(),
+}).superRefine((row, ctx) => {
+  const range = metricRange(row.metric);
+  if (!range) return;
+  const [lo, hi] = range;
+  const text = `[${lo}, ${hi === Infinity ? "∞" : hi}]`;
+  if (!(row.value >= lo && row.value <= hi)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["value"],
+      message: `"${row.value}" is outside ${text}, the range of metric "${row.metric}"`,
+    });
+  }
+  row.ci?.forEach((bound, i) => {
+    if (!(bound >= lo && bound <= hi)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ci", i],
+        message: `"${bound}" is outside ${text}, the range of metric "${row.metric}"`,
+      });
+    }
+  });
 });
 
 /** A file the run used or produced, identified by content hash so a stale cache is detectable. */

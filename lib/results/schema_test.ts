@@ -104,3 +104,42 @@ Deno.test("ResultSchema requires at least one seed, integer n and ISO timing dat
   delete missing.timing;
   assert.equal(firstIssue(missing)?.path, "timing");
 });
+
+Deno.test("ResultSchema bounds accuracies to [0, 100], shares to [0, 1] and counts to non-negative", () => {
+  const row = (metric: string, value: number, ci?: [number, number]) => {
+    const r = sample();
+    r.rows[0] = { method: "m", suite: "s", metric, value, n: 3, ...(ci ? { ci } : {}) };
+    return firstIssue(r);
+  };
+  assert.deepEqual(row("accuracy", 1e308), {
+    path: "rows.0.value",
+    message: '"1e+308" is outside [0, 100], the range of metric "accuracy"',
+  });
+  assert.deepEqual(row("vqa-accuracy", -5), {
+    path: "rows.0.value",
+    message: '"-5" is outside [0, 100], the range of metric "vqa-accuracy"',
+  });
+  assert.deepEqual(row("accuracy", 50, [40, 100.5]), {
+    path: "rows.0.ci.1",
+    message: '"100.5" is outside [0, 100], the range of metric "accuracy"',
+  });
+  assert.deepEqual(row("iou", 1.2), {
+    path: "rows.0.value",
+    message: '"1.2" is outside [0, 1], the range of metric "iou"',
+  });
+  assert.deepEqual(row("roi_tokens", -1), {
+    path: "rows.0.value",
+    message: '"-1" is outside [0, ∞], the range of metric "roi_tokens"',
+  });
+  assert.deepEqual(
+    row("delta_accuracy", -100.5)?.message,
+    '"-100.5" is outside [-100, 100], the range of metric "delta_accuracy"',
+  );
+  // The edges are in range; a difference may be negative; a metric without a known range is only finite.
+  assert.equal(row("accuracy", 100, [0, 100]), undefined);
+  assert.equal(row("delta_accuracy", -12.5, [-30, 4]), undefined);
+  assert.equal(row("mass_excess", -0.03), undefined);
+  const count = sample();
+  count.rows[0]!.n = -1;
+  assert.equal(firstIssue(count)?.path, "rows.0.n");
+});

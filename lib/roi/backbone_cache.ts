@@ -9,8 +9,10 @@
  * Layout: `<cacheDir>/backbone/<hash>/chunk-<k>.safetensors`, chunk k holding the states of teacher samples
  * k·C .. k·C+C−1 (C = `chunk`). Teacher sample i depends only on (dataSeed, suites, i), so the key leaves out
  * the teacher's sample count: a larger teacher set extends the same cache. Each chunk is computed in fixed
- * batches (so its bytes do not depend on which run made it), written atomically under a lock, and never
- * rewritten: an interrupted run leaves whole chunks, and the rerun computes only the missing ones.
+ * batches (so its bytes do not depend on which run made it), written atomically under a lock with its
+ * content hash beside it (`.sha256`), and never rewritten while valid: an interrupted run leaves whole
+ * chunks, and the rerun computes only the missing ones. A chunk that fails verification on open (truncated,
+ * another chunk's, a content hash that does not match) is reported and recomputed.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -18,6 +20,7 @@ import type { Mllm } from "../model/mllm.ts";
 import { loadSafetensors, saveSafetensors } from "../model/safetensors.ts";
 import { writeJsonAtomic } from "../results/atomic.ts";
 import { configHash } from "../results/hash.ts";
+import { removeWithChecksum, verifyChecksum, writeChecksum } from "../results/checksum.ts";
 import { withLock } from "../results/lock.ts";
 import { type BackboneState, backboneStates } from "./backbone.ts";
 import { type TeacherConfig, teacherSample } from "./teacher_cache.ts";
@@ -45,6 +48,8 @@ export interface BackboneCacheOptions {
   onChunk?: (done: number, total: number, computed: boolean) => void;
   /** Called once when another process holds a chunk's lock. */
   onWait?: (holder: string) => void;
+  /** Where "rebuilding an invalid chunk" and lock messages go (default: stderr). */
+  report?: (message: string) => void;
 }
 
 /** The cache folder of a spec. */
@@ -97,18 +102,28 @@ export async function ensureBackboneStates(
   const chunks = [...new Set(indices.map((i) => Math.floor(i / spec.chunk)))].sort((a, b) => a - b);
   const loaded = new Map<number, BackboneState[]>();
   let computed = 0;
+  const report = options.report ?? ((m: string) => console.error(m));
   for (const k of chunks) {
     const path = chunkPath(dir, k);
-    const before = computed;
-    if (!existsSync(path)) {
-      await withLock(path, async () => {
-        if (existsSync(path)) return; // another process finished it while this one waited
+    let states = await tryReadChunk(path, key, k, spec.chunk, model.counts.hidden);
+    let fresh = false;
+    if (!("states" in states)) {
+      states = await withLock(path, async () => {
+        // Only the lock holder may delete or write: recheck, another run may have finished the chunk.
+        const again = await tryReadChunk(path, key, k, spec.chunk, model.counts.hidden);
+        if ("states" in again) return again;
+        if (again.invalid) {
+          report(`Rebuilding backbone cache chunk "${path}": ${again.invalid}`);
+          await removeWithChecksum(path);
+        }
         await writeChunk(path, await computeChunk(model, spec, k), key, k, model.counts.hidden);
+        fresh = true;
         computed++;
-      }, { onWait: options.onWait });
+        return { states: await readChunk(path, key, k, spec.chunk, model.counts.hidden) };
+      }, { what: `backbone cache chunk "${path}"`, onWait: options.onWait, report });
     }
-    loaded.set(k, await readChunk(path, key, k, spec.chunk, model.counts.hidden));
-    options.onChunk?.(loaded.size, chunks.length, computed > before);
+    loaded.set(k, states.states);
+    options.onChunk?.(loaded.size, chunks.length, fresh);
   }
   const states = indices.map((i) => loaded.get(Math.floor(i / spec.chunk))![i % spec.chunk]!);
   return { dir, states, computed };
@@ -138,6 +153,28 @@ async function writeChunk(path: string, states: BackboneState[], key: string, k:
     rows: JSON.stringify(rows),
     questionLengths: JSON.stringify(states.map((s) => s.questionLength)),
   });
+  await writeChecksum(path);
+}
+
+/** A chunk's states, or why it cannot be used: `invalid` is null for a missing chunk. */
+async function tryReadChunk(
+  path: string,
+  key: string,
+  k: number,
+  size: number,
+  dim: number,
+): Promise<{ states: BackboneState[] } | { invalid: string | null }> {
+  if (!existsSync(path)) return { invalid: null };
+  try {
+    const check = await verifyChecksum(path);
+    if (check !== "ok" && check !== "unchecked") return { invalid: check };
+    const states = await readChunk(path, key, k, size, dim);
+    // A chunk from before content hashes were kept, now verified structurally: keep its hash from now on.
+    if (check === "unchecked") await writeChecksum(path);
+    return { states };
+  } catch (error) {
+    return { invalid: (error as Error).message.replace(/^Corrupt backbone cache chunk "[^"]*": /, "") };
+  }
 }
 
 async function readChunk(
@@ -147,8 +184,7 @@ async function readChunk(
   size: number,
   dim: number,
 ): Promise<BackboneState[]> {
-  const corrupt = (reason: string) =>
-    new Error(`Corrupt backbone cache chunk "${path}": ${reason} (delete it to recompute)`);
+  const corrupt = (reason: string) => new Error(`Corrupt backbone cache chunk "${path}": ${reason}`);
   let file;
   try {
     file = await loadSafetensors(path);

@@ -18,7 +18,8 @@ const spec: BackboneCacheSpec = { checkpointHash: "ckpt", teacher, backbone: 2, 
 
 async function chunkBytes(dir: string): Promise<Map<string, Uint8Array>> {
   const out = new Map<string, Uint8Array>();
-  const names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.startsWith("chunk-")).sort();
+  const names = [...Deno.readDirSync(dir)].map((e) => e.name)
+    .filter((n) => n.startsWith("chunk-") && n.endsWith(".safetensors")).sort();
   for (const name of names) out.set(name, await Deno.readFile(join(dir, name)));
   return out;
 }
@@ -87,16 +88,45 @@ Deno.test("an interrupted backbone cache resumes: only missing chunks are comput
   }
 });
 
-Deno.test("a chunk that is not the one its name says is an error naming the file", async () => {
+Deno.test("a chunk that is not the one its name says, or truncated, is rebuilt after naming the file", async () => {
   const cacheDir = await Deno.makeTempDir();
   try {
-    const { dir } = await ensureBackboneStates(model, spec, [0], { cacheDir });
-    await Deno.copyFile(chunkPath(dir, 0), chunkPath(dir, 1));
+    const { dir, states } = await ensureBackboneStates(model, spec, [0, 4], { cacheDir, report: () => {} });
+    const good = await chunkBytes(dir);
     const key = dir.split("/").pop();
-    await assert.rejects(ensureBackboneStates(model, spec, [4], { cacheDir }), {
-      message: `Corrupt backbone cache chunk "${chunkPath(dir, 1)}": it is chunk 0 of cache "${key}", ` +
-        `expected chunk 1 of "${key}" (delete it to recompute)`,
-    });
+    // Another chunk's file in its place, with its own (matching) content hash: caught by the key check.
+    await Deno.copyFile(chunkPath(dir, 0), chunkPath(dir, 1));
+    await Deno.copyFile(`${chunkPath(dir, 0)}.sha256`, `${chunkPath(dir, 1)}.sha256`);
+    const reports: string[] = [];
+    const again = await ensureBackboneStates(model, spec, [4], { cacheDir, report: (m) => reports.push(m) });
+    assert.deepEqual(reports, [
+      `Rebuilding backbone cache chunk "${chunkPath(dir, 1)}": it is chunk 0 of cache "${key}", ` +
+      `expected chunk 1 of "${key}"`,
+    ]);
+    assert.equal(again.computed, 1);
+    assert.deepEqual(again.states, [states[1]]);
+    // Truncated: the content hash beside it no longer matches.
+    const bytes = good.get("chunk-00000.safetensors")!;
+    await Deno.writeFile(chunkPath(dir, 0), bytes.subarray(0, 100));
+    reports.length = 0;
+    const third = await ensureBackboneStates(model, spec, [0], { cacheDir, report: (m) => reports.push(m) });
+    assert.equal(reports.length, 1);
+    assert.match(
+      reports[0]!,
+      new RegExp(
+        `^Rebuilding backbone cache chunk "${chunkPath(dir, 0)}": content hash "[0-9a-f]{16}…" does not`,
+      ),
+    );
+    assert.deepEqual(third.states, [states[0]]);
+    // Truncated with no content hash beside it (a cache from before they were kept): the reader catches it.
+    await Deno.writeFile(chunkPath(dir, 0), bytes.subarray(0, 100));
+    await Deno.remove(`${chunkPath(dir, 0)}.sha256`);
+    reports.length = 0;
+    await ensureBackboneStates(model, spec, [0], { cacheDir, report: (m) => reports.push(m) });
+    assert.deepEqual(reports, [
+      `Rebuilding backbone cache chunk "${chunkPath(dir, 0)}": header length exceeds file size`,
+    ]);
+    assert.deepEqual(await chunkBytes(dir), good);
     await assert.rejects(ensureBackboneStates(model, { ...spec, chunk: 0 }, [0], { cacheDir }), {
       message: 'Invalid backbone chunk size "0": expected a positive integer',
     });

@@ -39,6 +39,23 @@ export interface EvalItem {
   pixels: Float32Array;
 }
 
+/**
+ * What answering reads of a question: its text, original image and encoder input. An `EvalItem` is one;
+ * so is a real-benchmark row (lib/experiment/benchmark_run.ts), whose question is the lmms-eval prompt.
+ */
+export interface AnswerItem {
+  sample: { question: string };
+  image: RgbImage;
+  /** Encoder input of the whole image (block 0). */
+  pixels: Float32Array;
+}
+
+/** What `evaluateSuite` reads of a suite: its name (the key of per-suite thresholds) and questions. */
+export interface AnswerSuite {
+  name: string;
+  items: readonly AnswerItem[];
+}
+
 /** An evaluation suite ready to answer. */
 export interface EvalSuite {
   name: SuiteName;
@@ -46,6 +63,8 @@ export interface EvalSuite {
   kind: "text" | "vision";
   /** The dataset file the questions came from (an artifact of the result). */
   jsonlPath: string;
+  /** Content hash of the dataset files, images included (lib/data/dataset.ts `datasetHash`). */
+  datasetHash: string;
   items: EvalItem[];
 }
 
@@ -65,7 +84,14 @@ export async function loadSuites(
       image,
       pixels: await model.encodeImage(image),
     })));
-    out.push({ name, family: spec.metric, kind: spec.kind, jsonlPath: set.jsonlPath, items });
+    out.push({
+      name,
+      family: spec.metric,
+      kind: spec.kind,
+      jsonlPath: set.jsonlPath,
+      datasetHash: set.hash,
+      items,
+    });
   }
   return out;
 }
@@ -160,7 +186,7 @@ export async function evaluateMethods(
 /** Answer one suite with every method. */
 export async function evaluateSuite(
   model: Mllm,
-  suite: EvalSuite,
+  suite: AnswerSuite,
   methods: readonly MethodSpec[],
   options: EvaluateOptions,
 ): Promise<MethodRun[]> {
@@ -247,7 +273,7 @@ export async function evaluateSuite(
  * baseline, usually) is not charged the runtime's warm-up (JIT, kernel set-up): throughput compares
  * methods, not how early they ran.
  */
-export async function warmUp(model: Mllm, suite: EvalSuite): Promise<void> {
+export async function warmUp(model: Mllm, suite: AnswerSuite): Promise<void> {
   const it = suite.items[0];
   if (!it) return;
   await answerAll(model, [
@@ -281,7 +307,7 @@ export function unionBox(boxes: readonly Box[]): Box | null {
   ]);
 }
 
-function whole(it: EvalItem): VisualBlock {
+function whole(it: AnswerItem): VisualBlock {
   return { pixels: it.pixels };
 }
 
@@ -298,7 +324,7 @@ class SharedWork {
 
   constructor(
     private model: Mllm,
-    private items: EvalItem[],
+    private items: readonly AnswerItem[],
     methods: readonly MethodSpec[],
     private options: EvaluateOptions,
   ) {

@@ -10,6 +10,7 @@ function suiteWith(boxes: Box[]): EvalSuite {
     family: "anls",
     kind: "text",
     jsonlPath: "x.jsonl",
+    datasetHash: "0000000000000000",
     items: boxes.map((box) => ({
       sample: { box } as EvalSuite["items"][number]["sample"],
       image: {

@@ -48,7 +48,14 @@ async function suiteOf(name: "doc" | "pope", n: number): Promise<EvalSuite> {
       pixels: await model.encodeImage(image),
     };
   }));
-  return { name, family: name === "doc" ? "anls" : "yesno", kind: "text", jsonlPath: "-", items };
+  return {
+    name,
+    family: name === "doc" ? "anls" : "yesno",
+    kind: "text",
+    jsonlPath: "-",
+    datasetHash: "-",
+    items,
+  };
 }
 
 /** Hand-made runs: fixed answers, and an SD-RPN trace built with the real proposal and crop geometry. */

@@ -12,6 +12,7 @@ import { loadSafetensors, saveSafetensors } from "../model/safetensors.ts";
 import { configHash } from "../results/hash.ts";
 import { namedVariable } from "../engine/variables.ts";
 import { Rng } from "../engine/rng.ts";
+import { removeWithChecksum, verifyChecksum, writeChecksum } from "../results/checksum.ts";
 import { withLock } from "../results/lock.ts";
 import { backboneCacheDir, ensureBackboneStates } from "./backbone_cache.ts";
 import { fgBox, labelStats } from "./labels.ts";
@@ -148,6 +149,8 @@ export interface EnsureRpnOptions {
   /** Samples per backbone-state chunk file (see backbone_cache.ts). */
   backboneChunk?: number;
   log?: PipelineLog;
+  /** Where rebuilding and lock-waiting messages go (default: stderr, even when `log` is silent). */
+  report?: (message: string) => void;
 }
 
 /** A trained (or cached) RPN with the artifacts it came from. */
@@ -188,6 +191,7 @@ export async function ensureRpn(
   options: EnsureRpnOptions,
 ): Promise<RpnArtifacts> {
   const log = options.log ?? (() => {});
+  const report = options.report ?? ((m: string) => console.error(m));
   const { checkpointHash, teacher: teacherCfg, variant, train: trainCfg, seed } = spec;
   const hash = configHash({
     checkpointHash,
@@ -200,7 +204,7 @@ export async function ensureRpn(
   const path = join(options.cacheDir, "rpn", `${hash}.safetensors`);
   const teacher = await ensureTeacher(model, checkpointHash, teacherCfg, options.cacheDir, (d, t) => {
     if (d === t || d % (teacherCfg.batchSize * 10) === 0) log(`teacher ${d}/${t}`);
-  });
+  }, report);
   const shape = { backbone: trainCfg.backbone, branch: trainCfg.branch };
   const indices = spec.subset === undefined
     ? teacher.records.map((_, i) => i)
@@ -214,9 +218,10 @@ export async function ensureRpn(
     chunk: options.backboneChunk ?? DEFAULT_BACKBONE_CHUNK,
   };
   let backboneDir = backboneCacheDir(options.cacheDir, backboneSpec);
-  let weights: TensorMap;
   let losses: number[] | null = null;
   const released = trainCfg.released;
+  let weights: TensorMap;
+  const cached = released === undefined ? await tryLoadRpnWeights(model, path, shape) : null;
   if (released !== undefined) {
     if (!options.loadReleased) {
       throw new Error(
@@ -226,19 +231,23 @@ export async function ensureRpn(
     weights = await options.loadReleased(released, shape);
     checkRpnWeights(model, released, shape, weights);
     log(`rpn: released weights ${released}`);
-  } else if (existsSync(path)) {
-    weights = await loadRpnWeights(model, path, shape);
+  } else if (cached && "weights" in cached) {
+    weights = cached.weights;
   } else {
     ({ weights, losses, backboneDir } = await withLock(path, async () => {
-      if (existsSync(path)) {
-        return { weights: await loadRpnWeights(model, path, shape), losses: null, backboneDir };
+      // Only the lock holder may delete or write: recheck, another run may have trained it meanwhile.
+      const again = await tryLoadRpnWeights(model, path, shape);
+      if ("weights" in again) return { weights: again.weights, losses: null, backboneDir };
+      if (again.invalid) {
+        report(`Rebuilding RPN weights "${path}": ${again.invalid}`);
+        await removeWithChecksum(path);
       }
       const { states, dir } = await ensureBackboneStates(model, backboneSpec, keep.map((k) => k.index), {
         cacheDir: options.cacheDir,
+        report,
         onChunk: (d, t, computed) => {
           if (computed) log(`backbone states B=${trainCfg.backbone}: computed chunk ${d}/${t}`);
         },
-        onWait: (h) => log(`waiting for backbone states (held by ${h})`),
       });
       const examples = keep.map((k, i) => ({ state: states[i]!, labels: k.labels, map: k.map }));
       log(`rpn: training on ${examples.length} of ${teacher.records.length} teacher samples`);
@@ -246,8 +255,9 @@ export async function ensureRpn(
         if (s === t || s % 50 === 0) log(`rpn step ${s}/${t} loss ${l.toFixed(4)}`);
       });
       await saveSafetensors(path, r.weights, { configHash: hash });
+      await writeChecksum(path);
       return { weights: r.weights, losses: r.losses, backboneDir: dir };
-    }, { onWait: (h) => log(`waiting for RPN "${path}" (held by ${h})`) }));
+    }, { what: `RPN "${path}"`, report }));
   }
   const branch: Record<string, tf.Variable> = {};
   for (const [name, t] of Object.entries(weights)) {
@@ -269,12 +279,32 @@ export function disposeRpn(_model: Mllm, rpn: Rpn): void {
   for (const v of Object.values(rpn.params)) v.dispose();
 }
 
-async function loadRpnWeights(model: Mllm, path: string, shape: RpnShape): Promise<TensorMap> {
-  const weights = (await loadSafetensors(path)).tensors;
-  checkRpnWeights(model, path, shape, weights);
-  return weights;
+/**
+ * Cached RPN weights, verified (content hash against `<path>.sha256`, every tensor present and finite), or
+ * why they cannot be used: `invalid` is null for a missing file.
+ */
+async function tryLoadRpnWeights(
+  model: Mllm,
+  path: string,
+  shape: RpnShape,
+): Promise<{ weights: TensorMap } | { invalid: string | null }> {
+  if (!existsSync(path)) return { invalid: null };
+  try {
+    const check = await verifyChecksum(path);
+    if (check !== "ok" && check !== "unchecked") return { invalid: check };
+    const weights = (await loadSafetensors(path)).tensors;
+    for (const name of rpnParamNames(model, shape)) {
+      if (!weights[name]) return { invalid: `tensor "${name}" is missing` };
+    }
+    // Weights from before content hashes were kept, now verified: keep their hash from now on.
+    if (check === "unchecked") await writeChecksum(path);
+    return { weights };
+  } catch (error) {
+    return { invalid: (error as Error).message.replace(/^Cannot load checkpoint "[^"]*": /, "") };
+  }
 }
 
+/** Released (or otherwise given) RPN weights must hold every tensor of the branch. */
 function checkRpnWeights(model: Mllm, path: string, shape: RpnShape, weights: TensorMap): void {
   for (const name of rpnParamNames(model, shape)) {
     if (!weights[name]) throw new Error(`Cannot load RPN "${path}": tensor "${name}" is missing`);

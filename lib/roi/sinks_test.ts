@@ -4,7 +4,9 @@ import {
   attentionSinkMask,
   attentionSinkThreshold,
   findSinkDims,
+  normScoreMask,
   normSinkMask,
+  normSinkScores,
   normSinkThreshold,
   removeSinks,
   rmsNormalise,
@@ -109,4 +111,22 @@ Deno.test("normSinkThreshold() scales tau_norm with sqrt(d): 20 at d = 4096", ()
   assert.equal(normSinkThreshold(64), 2.5);
   assert.equal(normSinkThreshold(256, 0.5), 8);
   assert.throws(() => normSinkThreshold(0), { message: 'Invalid dim "0": expected a positive integer' });
+});
+
+Deno.test("normSinkScores() is the max |rms value| over the sink dims per token, 0 without sink dims", () => {
+  // Token 0: [3, 4] → rms = 5/√2, normalised [0.6√2, 0.8√2]; token 1: [0, -2] → [0, -√2].
+  const h = Float32Array.from([3, 4, 0, -2]);
+  const s = normSinkScores(h, 2, [0, 1]);
+  assert.ok(Math.abs(s[0]! - 0.8 * Math.SQRT2) < 1e-6 && Math.abs(s[1]! - Math.SQRT2) < 1e-6);
+  assert.deepEqual(Array.from(normSinkScores(h, 2, [])), [0, 0]);
+  assert.throws(() => normSinkScores(h, 2, [2]), {
+    message: 'Invalid sink dim "2": expected an integer in [0, 1]',
+  });
+});
+
+Deno.test("normScoreMask() flags scores strictly above tau", () => {
+  assert.deepEqual(Array.from(normScoreMask([0.5, 1, 1.5], 1)), [0, 0, 1]);
+  assert.throws(() => normScoreMask([1], NaN), {
+    message: 'Invalid norm threshold "NaN": expected a number',
+  });
 });

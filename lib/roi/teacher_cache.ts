@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { SUITE_NAMES, type SuiteName } from "../data/schema.ts";
@@ -5,6 +6,7 @@ import { generateSample, SUITES } from "../data/suites.ts";
 import { hashSeed } from "../engine/rng.ts";
 import type { Mllm } from "../model/mllm.ts";
 import { configHash } from "../results/hash.ts";
+import { removeWithChecksum, verifyChecksum, writeChecksum } from "../results/checksum.ts";
 import { withLock } from "../results/lock.ts";
 import { discoverSinkDims, teacherBatch, type TeacherItem, type TeacherRecord } from "./teacher.ts";
 import {
@@ -42,9 +44,11 @@ export function teacherSample(cfg: Pick<TeacherConfig, "dataSeed" | "suites">, i
 }
 
 /**
- * Teacher records for a config, from `<cacheDir>/teacher/<hash>.jsonl` when present, else computed —
- * resuming a `.partial` file — and written there. Computing holds the file's lock, so concurrent runs
+ * Teacher records for a config, from `<cacheDir>/teacher/<hash>.jsonl` when present and valid, else computed
+ * — resuming a `.partial` file — and written there. Computing holds the file's lock, so concurrent runs
  * (`deno task reproduce`) never append to one partial file together: the second waits and reads the result.
+ * A cached file that fails verification (a malformed or torn line, the wrong record count, a content hash
+ * that does not match its `.sha256`) is reported through `report` (default: stderr) and rebuilt.
  */
 export async function ensureTeacher(
   model: Mllm,
@@ -52,15 +56,22 @@ export async function ensureTeacher(
   cfg: TeacherConfig,
   cacheDir: string,
   onProgress?: (done: number, total: number) => void,
+  report: (message: string) => void = (m) => console.error(m),
 ): Promise<{ path: string; header: TeacherHeader; records: TeacherRecord[] }> {
   const hash = configHash({ checkpointHash, teacher: cfg });
   const path = join(cacheDir, "teacher", `${hash}.jsonl`);
   const cached = await readCompleteTeacher(path, cfg.samples);
-  if (cached) return cached;
+  if ("records" in cached) return cached;
   return await withLock(path, async () => {
-    return await readCompleteTeacher(path, cfg.samples) ??
-      await computeTeacher(model, checkpointHash, cfg, path, hash, onProgress);
-  });
+    // Only the lock holder may delete: outside it another run may be renaming a finished file into place.
+    const again = await readCompleteTeacher(path, cfg.samples);
+    if ("records" in again) return again;
+    if (again.invalid) {
+      report(`Rebuilding teacher file "${path}": ${again.invalid}`);
+      await removeWithChecksum(path);
+    }
+    return await computeTeacher(model, checkpointHash, cfg, path, hash, onProgress, report);
+  }, { what: `the teacher pass "${path}"`, report });
 }
 
 /**
@@ -70,17 +81,31 @@ export async function ensureTeacher(
  */
 const completeFiles = new Map<string, { path: string; header: TeacherHeader; records: TeacherRecord[] }>();
 
-async function readCompleteTeacher(path: string, samples: number) {
+/** The verified complete file, or why there is none: `invalid` is null for a missing file. */
+async function readCompleteTeacher(
+  path: string,
+  samples: number,
+): Promise<{ path: string; header: TeacherHeader; records: TeacherRecord[] } | { invalid: string | null }> {
   const known = completeFiles.get(path);
   if (known) return known;
-  const cached = await readTeacherFile(path);
-  if (!cached) return null;
-  if (cached.records.length !== samples) {
-    throw new Error(`Teacher file "${path}" has ${cached.records.length} records, expected ${samples}`);
+  if (!existsSync(path)) return { invalid: null };
+  try {
+    const bytes = await Deno.readFile(path);
+    const check = await verifyChecksum(path, bytes);
+    if (check !== "ok" && check !== "unchecked") return { invalid: check };
+    const cached = await readTeacherFile(path);
+    if (!cached) return { invalid: null };
+    if (cached.records.length !== samples) {
+      return { invalid: `it has ${cached.records.length} records, expected ${samples}` };
+    }
+    // A file from before content hashes were kept, now verified line by line: keep its hash from now on.
+    if (check === "unchecked") await writeChecksum(path, bytes);
+    const complete = { path, ...cached };
+    completeFiles.set(path, complete);
+    return complete;
+  } catch (error) {
+    return { invalid: (error as Error).message };
   }
-  const complete = { path, ...cached };
-  completeFiles.set(path, complete);
-  return complete;
 }
 
 async function computeTeacher(
@@ -89,7 +114,8 @@ async function computeTeacher(
   cfg: TeacherConfig,
   path: string,
   hash: string,
-  onProgress?: (done: number, total: number) => void,
+  onProgress: ((done: number, total: number) => void) | undefined,
+  report: (message: string) => void,
 ): Promise<{ path: string; header: TeacherHeader; records: TeacherRecord[] }> {
   const itemAt = async (i: number): Promise<TeacherItem> => {
     const { sample, image } = teacherSample(cfg, i);
@@ -106,7 +132,7 @@ async function computeTeacher(
     tokens: model.counts.tokens,
     heads: model.counts.heads,
   };
-  const { writer, done } = await TeacherWriter.open(path, header);
+  const { writer, done } = await TeacherWriter.open(path, header, report);
   const records = [...done];
   onProgress?.(records.length, cfg.samples);
   for (let s = records.length; s < cfg.samples; s += cfg.batchSize) {

@@ -1,13 +1,17 @@
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { z } from "zod";
+import { writeFileAtomic } from "../results/atomic.ts";
+import { formatJsonPath } from "../results/hash.ts";
+import { writeChecksum } from "../results/checksum.ts";
 import type { TeacherRecord } from "./teacher.ts";
 
 /**
  * Teacher records on disk: a JSONL file whose first line is a header (format, version, config, sink dims)
  * and every further line one record. Written in chunks to `<path>.partial` (appended and flushed), renamed
- * to `<path>` when complete: an interrupted run resumes after the last complete line; a finished file is
- * never half-written.
+ * to `<path>` when complete, with its content hash beside it (`<path>.sha256`, lib/results/checksum.ts): an
+ * interrupted run resumes after the last complete line; a finished file is never half-written. A partial
+ * file that cannot be read (empty, torn header, a malformed line) is started afresh, after saying so.
  */
 export const TEACHER_FORMAT = "sdrpn-teacher";
 export const TEACHER_VERSION = 1;
@@ -81,32 +85,56 @@ function parseLine<T>(path: string, lineNo: number, line: string, schema: z.ZodT
 /** Appends records to `<path>.partial`, starting a new partial with the header if needed. */
 export class TeacherWriter {
   readonly partial: string;
-  private constructor(readonly path: string) {
+  private constructor(readonly path: string, readonly header: TeacherHeader) {
     this.partial = `${path}.partial`;
   }
 
-  /** Open for writing; returns the writer and the records already in a partial file (to resume). */
+  /**
+   * Open for writing; returns the writer and the records already in a partial file (to resume). The
+   * partial's start (header and resumed records) is written atomically, so a crash never leaves it torn;
+   * an unreadable partial is reported through `report` (default: stderr) and started afresh.
+   */
   static async open(
     path: string,
     header: TeacherHeader,
+    report: (message: string) => void = (m) => console.error(m),
   ): Promise<{ writer: TeacherWriter; done: TeacherRecord[] }> {
-    const w = new TeacherWriter(path);
+    const w = new TeacherWriter(path, header);
     await Deno.mkdir(dirname(path), { recursive: true });
-    const existing = await readTeacherFile(w.partial);
-    if (existing && existing.header.configHash === header.configHash) {
-      // Rewrite without a possibly torn last line, then continue appending.
-      await Deno.writeTextFile(
-        w.partial,
-        [header, ...existing.records].map((x) => JSON.stringify(x)).join("\n") + "\n",
-      );
-      return { writer: w, done: existing.records };
+    let existing: Awaited<ReturnType<typeof readTeacherFile>> = null;
+    try {
+      existing = await readTeacherFile(w.partial);
+    } catch (error) {
+      report(`Rebuilding teacher file "${w.partial}" from scratch: ${(error as Error).message}`);
     }
-    await Deno.writeTextFile(w.partial, JSON.stringify(header) + "\n");
-    return { writer: w, done: [] };
+    const done = existing?.header.configHash === header.configHash ? existing.records : [];
+    // Rewrite without a possibly torn last line, then continue appending.
+    await writeFileAtomic(w.partial, [header, ...done].map((x) => JSON.stringify(x)).join("\n") + "\n");
+    return { writer: w, done };
   }
 
   async append(records: TeacherRecord[]): Promise<void> {
     if (records.length === 0) return;
+    const schema = teacherRecordSchema(this.header);
+    for (const r of records) {
+      // JSON would write NaN as null, making a file no reader accepts: refuse it here, naming the value.
+      const bad = nonFinite(r);
+      if (bad) {
+        throw new Error(
+          `Cannot write teacher record "${r.id}" to "${this.partial}": ${bad.path} is "${bad.value}", ` +
+            "not a finite number (the checkpoint's activations diverged)",
+        );
+      }
+      const checked = schema.safeParse(r);
+      if (!checked.success) {
+        const issue = checked.error.issues[0]!;
+        throw new Error(
+          `Cannot write teacher record "${r.id}" to "${this.partial}": ${
+            issue.path.join(".") || "(root)"
+          }: ${issue.message}`,
+        );
+      }
+    }
     const f = await Deno.open(this.partial, { append: true });
     try {
       await f.write(new TextEncoder().encode(records.map((r) => JSON.stringify(r)).join("\n") + "\n"));
@@ -116,8 +144,21 @@ export class TeacherWriter {
     }
   }
 
-  /** The partial file becomes the final one. */
+  /** The partial file becomes the final one, with its content hash beside it. */
   async finish(): Promise<void> {
+    const bytes = await Deno.readFile(this.partial);
     await Deno.rename(this.partial, this.path);
+    await writeChecksum(this.path, bytes);
   }
+}
+
+/** The first non-finite number in a record's arrays, with its path (`perHead[5]`). */
+function nonFinite(record: TeacherRecord): { path: string; value: number } | null {
+  for (const key of ["perHead", "sinkMap", "normScore"] as const) {
+    const values = record[key];
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i]!)) return { path: formatJsonPath([key, i]), value: values[i]! };
+    }
+  }
+  return null;
 }

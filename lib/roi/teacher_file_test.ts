@@ -8,6 +8,7 @@ import {
   TeacherWriter,
 } from "./teacher_file.ts";
 import type { TeacherRecord } from "./teacher.ts";
+import { sha256Hex, verifyChecksum } from "../results/checksum.ts";
 
 const header: TeacherHeader = {
   format: TEACHER_FORMAT,
@@ -66,4 +67,32 @@ Deno.test("readTeacherFile() names the file and line of a malformed record", asy
     message: `Malformed teacher file "${path}": last line is incomplete`,
   });
   assert.equal(await readTeacherFile(join(dir, "missing.jsonl")), null);
+});
+
+Deno.test("TeacherWriter refuses a record holding NaN instead of writing it as null", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "t.jsonl");
+  const { writer } = await TeacherWriter.open(path, header);
+  const bad = { ...record(0), id: "s-9", sinkMap: [0, NaN, 0, 0] };
+  await assert.rejects(() => writer.append([record(1), bad]), {
+    message: `Cannot write teacher record "s-9" to "${path}.partial": sinkMap[1] is "NaN", not a finite ` +
+      "number (the checkpoint's activations diverged)",
+  });
+  await assert.rejects(() => writer.append([{ ...record(2), perHead: [1] }]), {
+    message: `Cannot write teacher record "s-2" to "${path}.partial": perHead: Too small: expected array ` +
+      "to have exactly 8 items",
+  });
+  // Nothing of a refused batch was written.
+  assert.equal(await Deno.readTextFile(`${path}.partial`), JSON.stringify(header) + "\n");
+});
+
+Deno.test("TeacherWriter.finish() keeps the finished file's content hash beside it", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "t.jsonl");
+  const { writer } = await TeacherWriter.open(path, header);
+  await writer.append([record(0)]);
+  await writer.finish();
+  const bytes = await Deno.readFile(path);
+  assert.equal(await Deno.readTextFile(`${path}.sha256`), `${sha256Hex(bytes)}  t.jsonl\n`);
+  assert.equal(await verifyChecksum(path), "ok");
 });

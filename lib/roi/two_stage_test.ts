@@ -88,6 +88,7 @@ Deno.test("evaluateSuite() answers SD-RPN methods identically with and without p
     family: "anls",
     kind: "text",
     jsonlPath: "x.jsonl",
+    datasetHash: "0000000000000000",
     items: items.map((it, i) => ({
       sample: { question: it.question, box: [0, 0, 8, 8] } as unknown as Sample,
       image: images[i]!,

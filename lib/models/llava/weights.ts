@@ -279,8 +279,11 @@ function locate(files: Map<string, SafetensorsFile>, specs: TensorSpec[]): Map<s
   return out;
 }
 
-/** PyTorch layout → the layout of the forward pass: linear weights [out, in] → [in, out]. */
-function toDeviceLayout(spec: TensorSpec, data: Float32Array): tf.Tensor {
+/**
+ * PyTorch layout → the layout of the forward pass: linear weights [out, in] → [in, out]. `spec.name` is the
+ * old-style name (it tells embeddings, which keep their layout, from linear weights).
+ */
+export function toDeviceLayout(spec: TensorSpec, data: Float32Array): tf.Tensor {
   const { shape, name } = spec;
   if (name.endsWith("patch_embedding.weight")) {
     const [d, c, p] = shape as [number, number, number];

@@ -20,13 +20,13 @@ export const ModelConfigSchema = z.strictObject({
    * MLP. Measured on per-token glyph labels (lib/data/token_labels.ts): the window MLP reached 8 % accuracy
    * after 250 steps, the conv stem 33 % — weight sharing at every pixel gives the sub-patch phase invariance
    * an MLP must learn phase by phase. "cnn" (default): a 3-layer CNN over the whole image, one output cell
-   * per patch (lib/model/cnn_stem.ts). Measured on dense glyph sheets, 300 steps: 71–85 % token accuracy
+   * per patch (lib/models/tiny/cnn_stem.ts). Measured on dense glyph sheets, 300 steps: 71–85 % token accuracy
    * for glyphs 6.7–12 px wide, against 7 % after 50 steps for a wide single convolution; a conv stem cannot
    * see a glyph larger than its kernel, and a single max-pooled convolution loses the order of two glyphs
    * in one patch.
    */
   stem: z.enum(["window", "conv", "cnn"]).default("cnn"),
-  /** Channels of the three convolutions of the "cnn" stem (lib/model/cnn_stem.ts). */
+  /** Channels of the three convolutions of the "cnn" stem (lib/models/tiny/cnn_stem.ts). */
   cnnChannels: z.array(z.int().positive()).length(3).default([16, 32, 64]),
   convKernel: z.int().positive().default(7),
   convChannels: z.int().positive().default(32),

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
-import { bmm, embed, linear, rmsNorm } from "../../engine/ops.ts";
+import { embed, linear, rmsNorm } from "../../engine/ops.ts";
+import { attend, causalBias } from "../../engine/attention.ts";
 import { cnnFeatures } from "./cnn_stem.ts";
 import { gridOf, type ModelConfig } from "./config.ts";
 import type { Params } from "./params.ts";
@@ -16,6 +17,9 @@ import type { SequenceBatch } from "./sequence.ts";
  */
 
 const NEG = -1e9;
+
+// The attention primitives live in lib/engine/attention.ts; re-exported for the model's callers.
+export { attend, causalBias };
 
 /** Per-layer key/value cache for greedy decoding: keys already rotated. */
 export interface LayerCache {
@@ -108,27 +112,6 @@ function splitHeads(x: tf.Tensor3D, heads: number): tf.Tensor3D {
 function mergeHeads(x: tf.Tensor3D, batch: number, heads: number): tf.Tensor3D {
   const [, T, dh] = x.shape;
   return tf.transpose(tf.reshape(x, [batch, heads, T, dh]), [0, 2, 1, 3]).reshape([batch, T, heads * dh]);
-}
-
-/**
- * Scaled dot-product attention. q [B·H, Tq, dh], keysT [B·H, dh, Tk], values [B·H, Tk, dh],
- * bias [B, 1, Tq, Tk] (0 or −1e9) or null. Returns output [B·H, Tq, dh] and probabilities [B, H, Tq, Tk].
- */
-export function attend(
-  q: tf.Tensor3D,
-  keysT: tf.Tensor3D,
-  values: tf.Tensor3D,
-  bias: tf.Tensor4D | null,
-  batch: number,
-  heads: number,
-): { out: tf.Tensor3D; probs: tf.Tensor4D } {
-  const [, tq, dh] = q.shape;
-  const tk = keysT.shape[2];
-  let scores = tf.reshape(tf.mul(bmm(q, keysT), 1 / Math.sqrt(dh)), [batch, heads, tq, tk]) as tf.Tensor4D;
-  if (bias) scores = tf.add(scores, bias);
-  const probs = tf.softmax(scores) as tf.Tensor4D;
-  const out = bmm(tf.reshape(probs, [batch * heads, tq, tk]), values) as tf.Tensor3D;
-  return { out, probs };
 }
 
 /**
@@ -232,21 +215,6 @@ export function encodeImages(
     params["proj.fc2b"]!,
   );
   return tf.reshape(proj, [M, N, config.dim]) as tf.Tensor3D;
-}
-
-/** [B, 1, T, T] additive mask: causal and only valid keys. */
-export function causalBias(valid: Uint8Array, batch: number, length: number): tf.Tensor4D {
-  const bias = new Float32Array(batch * length * length);
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < length; t++) {
-      const row = (b * length + t) * length;
-      for (let s = 0; s < length; s++) {
-        bias[row + s] = s <= t && valid[b * length + s] ? 0 : NEG;
-      }
-      // A query with no valid key at or before it (cannot happen after <bos>) would get a uniform row.
-    }
-  }
-  return tf.tensor4d(bias, [batch, 1, length, length]);
 }
 
 /** Decoder input: text embeddings with the encoded visual blocks spliced in at their starts. */

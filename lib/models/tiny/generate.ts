@@ -11,7 +11,7 @@ export interface GenerateOptions {
   /** Decoder layers whose attention rows to keep for each fed-back answer token. */
   captureLayers?: number[];
   /**
-   * Stage-1 state of the sequence's prefix (system + global image, lib/model/prefix.ts): the prefill then
+   * Stage-1 state of the sequence's prefix (system + global image, lib/models/tiny/prefix.ts): the prefill then
    * skips what it holds. Same tokens as without it; the caller keeps ownership.
    */
   prefix?: PrefixState;

@@ -1,6 +1,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { embed, linear, rmsNorm } from "../../engine/ops.ts";
+import { causalBiasFrom } from "../../engine/attention.ts";
 import { gridOf, type ModelConfig } from "./config.ts";
+
+export { causalBiasFrom };
 import {
   causalBias,
   decoderLayer,
@@ -242,19 +245,6 @@ export function forwardFromPrefix(
 /** Index one past the global image: the prefix shared by stage 1 and stage 2. */
 export function prefixLength(config: ModelConfig, seq: SequenceBatch): number {
   return seq.visualStarts[0]! + gridOf(config).tokens;
-}
-
-/** [B, 1, T − start, T] additive mask for queries start..T−1: causal and only valid keys. */
-export function causalBiasFrom(valid: Uint8Array, batch: number, length: number, start: number): tf.Tensor4D {
-  const tq = length - start;
-  const bias = new Float32Array(batch * tq * length).fill(-1e9);
-  for (let b = 0; b < batch; b++) {
-    for (let i = 0; i < tq; i++) {
-      const row = (b * tq + i) * length;
-      for (let s = 0; s <= start + i; s++) if (valid[b * length + s]) bias[row + s] = 0;
-    }
-  }
-  return tf.tensor4d(bias, [batch, 1, tq, length]);
 }
 
 /** `embedSequence` with block 0 taken from the cached visual tokens: only RoI blocks are encoded. */
