@@ -15,8 +15,7 @@ import { z } from "zod";
 import { defineCli, runMain } from "../lib/cli/mod.ts";
 import { initBackend } from "../lib/engine/backend.ts";
 import type { RpnDepths } from "../lib/models/llava/dump.ts";
-import { llavaProfile } from "../lib/models/llava/profile.ts";
-import { llavaDump, loadLlavaSession } from "../lib/models/llava/session.ts";
+import { defaultRpnDepths, llavaDump, loadLlavaSession } from "../lib/models/llava/session.ts";
 import { writeJsonAtomic } from "../lib/results/atomic.ts";
 
 const cli = defineCli({
@@ -78,15 +77,7 @@ await runMain(async () => {
       );
     }
     // Without --dump the attention rows and the SD-RPN score are not needed.
-    const config = session.model.config;
-    const profile = llavaProfile({
-      layers: numLayers,
-      heads: config.text.numHeads,
-      tokens: config.numImageTokens,
-    }).rpn;
-    const rpn = dumpPath === undefined
-      ? undefined
-      : explicitRpn ?? { B: profile.backbone, R: profile.branch };
+    const rpn = dumpPath === undefined ? undefined : explicitRpn ?? defaultRpnDepths(session.model.config);
     const { dump, answer } = await llavaDump(session, { imagePath, question, maxNewTokens, rpn });
     if (dumpPath !== undefined) await writeJsonAtomic(dumpPath, dump);
     console.log(answer);
