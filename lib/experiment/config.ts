@@ -35,7 +35,8 @@ export const experimentConfigFields = {
   batchSize: z.int().positive().default(32),
   dataDir: z.string().default("data/generated").describe("folder of generated evaluation datasets"),
   out: z.string().default("").describe(
-    "result file (default: results/<experiment>.json; quick/full: results/scratch/<scale>/<experiment>.json)",
+    "result file (default: results/<experiment>.json for the canonical run, results/scratch/<scale>/ for the " +
+      "quick/full presets, else results/scratch/<hash>/; lib/experiment/destination.ts)",
   ),
   variant: LabelVariantSchema.default(LabelVariantSchema.parse({})).describe("pseudo-label variant"),
   rpn: RpnTrainConfigSchema.default(RpnTrainConfigSchema.parse({})),
