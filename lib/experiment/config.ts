@@ -96,7 +96,11 @@ export function resultDir(scale: Scale): string {
   return scale === "default" ? "results" : join("results", "scratch", scale);
 }
 
-/** Where a result goes: `out` when given, else `<resultDir(scale)>/<name>.json`. */
+/**
+ * Where a scale's preset run puts its result: `out` when given, else `<resultDir(scale)>/<name>.json`. A
+ * run's actual destination (canonical or not, given `out` refused or not) is lib/experiment/destination.ts
+ * `resultDestination`.
+ */
 export function resultPath(name: string, scale: Scale, out: string): string {
   return out !== "" ? out : join(resultDir(scale), `${name}.json`);
 }

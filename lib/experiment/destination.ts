@@ -19,6 +19,7 @@ import { dirname, join, resolve } from "node:path";
 import type { Scale } from "../cli/mod.ts";
 import { formatValue } from "../cli/args.ts";
 import { canonicalJson, configHash } from "../results/hash.ts";
+import { resultDir } from "./config.ts";
 
 /** The folder of the committed, canonical results. */
 export const CANONICAL_RESULTS_DIR = "results";
@@ -107,7 +108,7 @@ export function runHash(facts: RunFacts): string {
  */
 export function runResultsDir(facts: RunFacts): string {
   if (presetDifferences(facts).length > 0) return join(SCRATCH_RESULTS_DIR, runHash(facts));
-  return facts.scale === "default" ? CANONICAL_RESULTS_DIR : join(SCRATCH_RESULTS_DIR, facts.scale);
+  return resultDir(facts.scale);
 }
 
 /**
