@@ -21,6 +21,7 @@ import { sourceMismatch } from "../lib/report/sources.ts";
 import { writeFileAtomic } from "../lib/results/atomic.ts";
 import { readResult } from "../lib/results/io.ts";
 import type { Result } from "../lib/results/schema.ts";
+import { checkReportDestination } from "../lib/experiment/destination.ts";
 
 const USAGE = `report: results/*.json → REPORT.md + SVG figures (paper tables side by side, claims verdicts)
 
@@ -37,6 +38,7 @@ Options:
 await runMain(async () => {
   const options = parseOptions(Deno.args);
   if (options.help) return console.log(USAGE);
+  checkReportDestination(options.results, options.out);
   const files = await resultFiles(options.results);
   // One bad file stops the report with its name: a report silently missing a section would mislead.
   const results: Result[] = [];

@@ -136,6 +136,20 @@ export function resultDestination(stem: string, facts: RunFacts): Destination {
   return { path: join(runResultsDir(facts), `${stem}.json`), canonical, differences };
 }
 
+/**
+ * Throws when a report would be written into results/ (the committed REPORT.md and figures) from any folder
+ * but results/ itself: the canonical report is built from the canonical results only.
+ */
+export function checkReportDestination(resultsDir: string, out: string): void {
+  const canonical = resolve(CANONICAL_RESULTS_DIR);
+  if (resolve(dirname(out)) !== canonical || resolve(resultsDir) === canonical) return;
+  throw new Error(
+    `Refusing to write "${out}": ${CANONICAL_RESULTS_DIR}/ holds the canonical report, built from ` +
+      `${CANONICAL_RESULTS_DIR}/ only, not from "${resultsDir}"; leave out --out to write it beside those ` +
+      `results, or name a file outside ${CANONICAL_RESULTS_DIR}/`,
+  );
+}
+
 /** One line for stderr: where the result goes, and why there when the run is not a preset run. */
 export function describeDestination(dest: Destination): string {
   if (dest.differences.length === 0) return dest.path;

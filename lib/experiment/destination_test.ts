@@ -6,6 +6,7 @@ import { z } from "zod";
 import { defineCli, type Scale } from "../cli/mod.ts";
 import {
   CANONICAL_BACKEND,
+  checkReportDestination,
   checkWritable,
   describeDestination,
   presetDifferences,
@@ -214,4 +215,17 @@ Deno.test("checkWritable() fails before the run on a folder or a path below a fi
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("checkReportDestination() keeps results/REPORT.md for a report of results/ itself", () => {
+  checkReportDestination("results", "results/REPORT.md");
+  checkReportDestination("./results/", "results/REPORT.md");
+  checkReportDestination("results/scratch/quick", "results/scratch/quick/REPORT.md");
+  checkReportDestination("results/scratch/quick", "/tmp/REPORT.md");
+  assert.throws(() => checkReportDestination("results/scratch/quick", "results/REPORT.md"), {
+    message:
+      'Refusing to write "results/REPORT.md": results/ holds the canonical report, built from results/ ' +
+      'only, not from "results/scratch/quick"; leave out --out to write it beside those results, or name a file ' +
+      "outside results/",
+  });
 });
