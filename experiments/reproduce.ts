@@ -21,7 +21,7 @@ import {
   SEED_COUNT,
   SEED_FREE_EXPERIMENTS,
 } from "../lib/experiment/mod.ts";
-import { runResultsDir } from "../lib/experiment/destination.ts";
+import { driverResultsDir } from "../lib/experiment/destination.ts";
 import { formatTable } from "../lib/cli/table.ts";
 
 /** In run order (lib/experiment/registry.ts): main_results first, attention_localisation last. */
@@ -71,12 +71,8 @@ await runMain(async () => {
       throw new Error(`Unknown experiment "${name}" in experimentSets (known: ${ALL.join(", ")})`);
     }
   }
-  const outDir = cfg.outDir || runResultsDir({
-    ...args,
-    // A subset of experiments, the process count or the report do not change any result.
-    neutralKeys: ["experiments", "parallel", "outDir", "report"],
-    ...(args.backend === "auto" ? {} : { backend: args.backend }),
-  });
+  // A subset of experiments, the process count or the report do not change any result.
+  const outDir = cfg.outDir || driverResultsDir(args, ["experiments", "parallel", "outDir", "report"]);
   const t0 = performance.now();
   console.error(
     `reproduce: ${cfg.experiments.length} experiments, ${cfg.parallel} at a time, ${args.scale} scale, seeds ` +

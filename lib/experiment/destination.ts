@@ -112,6 +112,31 @@ export function runResultsDir(facts: RunFacts): string {
 }
 
 /**
+ * `runResultsDir` for a driver of other runs (reproduce) from its parsed command line, before any model or
+ * backend is opened: `--backend auto` is not yet a backend (its runs check the one it picks), any other is.
+ */
+export function driverResultsDir(
+  args: {
+    scale: Scale;
+    config: object;
+    seeds: readonly number[];
+    preset?: { config: object; seeds: readonly number[] };
+    backend: string;
+  },
+  neutralKeys: readonly string[],
+): string {
+  const { scale, config, seeds, preset, backend } = args;
+  return runResultsDir({
+    scale,
+    config,
+    seeds,
+    ...(preset ? { preset } : {}),
+    neutralKeys,
+    ...(backend === "auto" ? {} : { backend }),
+  });
+}
+
+/**
  * Where the result `<stem>.json` of a run goes. A given `out` is honoured; one that is only the preset's
  * (eval-base's results/eval_base.json) is where the preset run writes, and an empty `out` means the default
  * destination. Throws when a run that is not canonical names a file in results/ itself.

@@ -9,6 +9,7 @@ import {
   checkReportDestination,
   checkWritable,
   describeDestination,
+  driverResultsDir,
   presetDifferences,
   resultDestination,
   type RunFacts,
@@ -228,4 +229,25 @@ Deno.test("checkReportDestination() keeps results/REPORT.md for a report of resu
       'only, not from "results/scratch/quick"; leave out --out to write it beside those results, or name a file ' +
       "outside results/",
   });
+});
+
+Deno.test("driverResultsDir() puts reproduce's preset runs in their place, and a changed one under its hash", () => {
+  const reproduce = defineCli({
+    name: "reproduce",
+    description: "test",
+    schema: z.strictObject({
+      experiments: z.array(z.string()).default(["a", "b"]),
+      set: z.array(z.string()).default([]),
+    }),
+    scales: { quick: {}, default: {}, full: {} },
+    seedCount: { default: 3 },
+  });
+  const dir = (argv: string[]) => driverResultsDir(reproduce.parse(argv), ["experiments"]);
+  assert.equal(dir(["--scale", "quick"]), "results/scratch/quick");
+  assert.equal(dir(["--scale", "full", "--backend", "wasm"]), "results/scratch/full");
+  assert.equal(dir([]), "results");
+  assert.equal(dir(["--set", 'experiments=["a"]']), "results", "a subset of experiments is still canonical");
+  assert.match(dir(["--set", 'set=["n=2"]']), /^results\/scratch\/[0-9a-f]{16}$/);
+  assert.match(dir(["--backend", "cpu"]), /^results\/scratch\/[0-9a-f]{16}$/);
+  assert.match(dir(["--seeds", "4"]), /^results\/scratch\/[0-9a-f]{16}$/);
 });
