@@ -82,8 +82,9 @@ export const REPORT_AGGREGATES: readonly Aggregate[] = [
 ];
 
 /**
- * A result whose rows the script scores itself (real benchmarks, lib/experiment/benchmark_run.ts):
- * `finish()` writes it, with the run's artifacts and phases, instead of the score table's rows.
+ * A result whose rows the script scores itself (real benchmarks, lib/experiment/benchmark_run.ts; the
+ * testbed's eval-base and eval-roi, whose rows predate the score table): `finish()` writes it, with the
+ * run's artifacts and phases, instead of the score table's rows.
  */
 export interface OwnResult {
   experiment: string;
@@ -96,6 +97,10 @@ export interface OwnResult {
   artifacts: Artifact[];
   /** Printed after the run (unless --json). */
   summary: string;
+  /** The config to record (default: the run's config with its scale). */
+  config?: Record<string, unknown>;
+  /** What `--json` prints (default: the whole result). */
+  json?: unknown;
 }
 
 /** One experiment run: open it, build and evaluate methods, then `finish()` writes the result. */
@@ -347,7 +352,7 @@ export class Experiment<C extends ExperimentConfig> {
    * every method go to `timing.phases` (wall-clock, so outside the rows). Print a summary.
    */
   async finish(): Promise<void> {
-    if (this.#own) return await this.#finishOwn(this.#own);
+    if (this.#own) return await this.#write(this.#own);
     this.#checkDeclaredPairs();
     const rng = new Rng(this.seeds[0]!).fork("ci");
     this.#throughput();
@@ -357,16 +362,12 @@ export class Experiment<C extends ExperimentConfig> {
       ...this.table.metrics().filter((m) => m !== METRICS.accuracy)
         .flatMap((m) => this.table.rows(m, rng, { digits: m === "roi_tokens" ? 1 : 3 })),
     ];
-    const out = resultPath(this.name, this.args.scale, this.config.out);
-    const result = makeResult({
+    await this.#write({
       experiment: this.name,
-      config: { ...this.config, scale: this.args.scale } as Record<string, unknown>,
-      seeds: this.seeds,
-      backend: this.backend,
+      out: resultPath(this.name, this.args.scale, this.config.out),
       prompt: { ...TESTBED_PROMPT },
       rows,
-      artifacts: [...this.#artifacts.values()],
-      ...(this.#examples ? { examples: this.#examples } : {}),
+      artifacts: [],
       notes: [
         `seeds ${this.seeds.join(",")} vary the RPN's training and data order; the base model and the ` +
         "questions are fixed, so baseline and training-free methods are evaluated once. Values are means over " +
@@ -379,13 +380,9 @@ export class Experiment<C extends ExperimentConfig> {
         '<point>]"), not in the rows: no row differs between identical runs.',
         ...this.#notes,
       ],
-      startedAt: this.startedAt,
-      phases: this.#phases,
+      phases: {},
+      summary: summary(rows, this.#phases),
     });
-    await writeResult(out, result);
-    if (this.args.json) console.log(JSON.stringify(result));
-    else console.log(summary(rows, this.#phases));
-    this.log(`wrote ${out}`);
   }
 
   /** Have `finish()` write `own` instead of the score table's rows. */
@@ -393,23 +390,25 @@ export class Experiment<C extends ExperimentConfig> {
     this.#own = own;
   }
 
-  async #finishOwn(own: OwnResult): Promise<void> {
+  /** The one place a result is built and written: the run's artifacts and phases, then `r`'s. */
+  async #write(r: OwnResult): Promise<void> {
     const result = makeResult({
-      experiment: own.experiment,
-      config: { ...this.config, scale: this.args.scale } as Record<string, unknown>,
+      experiment: r.experiment,
+      config: r.config ?? { ...this.config, scale: this.args.scale } as Record<string, unknown>,
       seeds: this.seeds,
       backend: this.backend,
-      prompt: own.prompt,
-      rows: own.rows,
-      artifacts: [...this.#artifacts.values(), ...own.artifacts],
-      notes: own.notes,
+      prompt: r.prompt,
+      rows: r.rows,
+      artifacts: [...this.#artifacts.values(), ...r.artifacts],
+      ...(this.#examples ? { examples: this.#examples } : {}),
+      notes: r.notes,
       startedAt: this.startedAt,
-      phases: { ...this.#phases, ...own.phases },
+      phases: { ...this.#phases, ...r.phases },
     });
-    await writeResult(own.out, result);
-    if (this.args.json) console.log(JSON.stringify(result));
-    else console.log(own.summary);
-    this.log(`wrote ${own.out}`);
+    await writeResult(r.out, result);
+    if (this.args.json) console.log(JSON.stringify(r.json ?? result));
+    else console.log(r.summary);
+    this.log(`wrote ${r.out}`);
   }
 
   /** Per method: mean seconds per evaluation and, when the baseline ran, throughput, into the phases. */
@@ -462,6 +461,11 @@ export interface ExperimentSpec<S extends z.ZodObject> {
   seeded?: boolean;
   /** Shorthand options: `--<name> VALUE` = `--set <config key>=VALUE` (lib/experiment/shorthands.ts). */
   shorthands?: Readonly<Record<string, string>>;
+  /**
+   * A pipeline step run on its own (pseudo-labels, train-rpn): it prints what it built and writes no
+   * result file, so `runExperiment` does not call `finish()`. Default false.
+   */
+  tool?: boolean;
 }
 
 /** A script's command line: shared scale presets, and ≥ 3 seeds at the default scale unless seedless. */
@@ -473,6 +477,7 @@ export function experimentCli<S extends z.ZodObject>(spec: ExperimentSpec<S>): C
     options: { ...MODEL_OPTION },
     scales: experimentScales<z.infer<S> & ExperimentConfig>(
       spec.scales as Partial<Record<Scale, DeepPartial<z.infer<S> & ExperimentConfig>>>,
+      Object.keys(spec.schema.shape),
     ) as Record<Scale, DeepPartial<z.infer<S>>>,
     ...(spec.seeded === false ? {} : { seedCount: SEED_COUNT }),
   });
@@ -481,7 +486,7 @@ export function experimentCli<S extends z.ZodObject>(spec: ExperimentSpec<S>): C
 /**
  * The whole life of an experiment script: parse the command line (or print `--help`; `--model DIR` brings
  * the folder's settings, lib/experiment/model.ts `parseWithModel`), open the checkpoint,
- * run `body`, write the result. Errors end the process with `error: <message>` (lib/cli `runMain`).
+ * run `body`, write the result (not for a `tool`). Errors end the process with `error: <message>` (lib/cli `runMain`).
  */
 export async function runExperiment<S extends z.ZodObject>(
   spec: ExperimentSpec<S>,
@@ -499,7 +504,7 @@ export async function runExperiment<S extends z.ZodObject>(
     }
     const exp = await Experiment.open(spec.name, args);
     await body(exp);
-    await exp.finish();
+    if (!spec.tool) await exp.finish();
   });
 }
 
