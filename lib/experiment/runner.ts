@@ -65,12 +65,13 @@ import {
   AGGREGATE_SUITES,
   METRICS,
   pointLabel,
+  sweepOf,
   TEXT_SUITES,
   throughputPhase,
   VISION_SUITES,
 } from "./conventions.ts";
 import { artifactHash, MODEL_OPTION, openModel, parseWithModel, releasedRpnLoader } from "./model.ts";
-import { EXPERIMENT_REGISTRY } from "./registry.ts";
+import { EXPERIMENT_REGISTRY, type ReportSection } from "./registry.ts";
 import { expandShorthands, shorthandUsage } from "./shorthands.ts";
 
 /** The aggregates of lib/experiment/conventions.ts: Table 1 and 2 averages, V* overall, all suites. */
@@ -362,6 +363,7 @@ export class Experiment<C extends ExperimentConfig> {
       ...this.table.metrics().filter((m) => m !== METRICS.accuracy)
         .flatMap((m) => this.table.rows(m, rng, { digits: m === "roi_tokens" ? 1 : 3 })),
     ];
+    checkReportSections(this.name, rows);
     await this.#write({
       experiment: this.name,
       out: resultPath(this.name, this.args.scale, this.config.out),
@@ -442,6 +444,28 @@ export class Experiment<C extends ExperimentConfig> {
   #phase(name: string, t0: number): void {
     this.#phases[name] = Math.round(((this.#phases[name] ?? 0) + (performance.now() - t0) / 1000) * 100) /
       100;
+  }
+}
+
+/**
+ * The report renders sweep points and crop IoU only for experiments the registry lists under `sweeps` and
+ * `localisation`: a result with such rows whose entry does not list them would silently miss the report.
+ * Experiments outside the registry (tests, one-off runs) are not checked.
+ */
+export function checkReportSections(name: string, rows: readonly ResultRow[]): void {
+  const entry = EXPERIMENT_REGISTRY.find((e) => e.name === name);
+  if (!entry) return;
+  const needs: [ReportSection, boolean][] = [
+    ["sweeps", rows.some((r) => sweepOf(r) !== undefined)],
+    ["localisation", rows.some((r) => r.metric === METRICS.iou && r.suite === AGGREGATE_SUITES.mean)],
+  ];
+  for (const [section, has] of needs) {
+    if (has && !entry.sections.includes(section)) {
+      throw new Error(
+        `Experiment "${name}" writes rows for the report section "${section}" that ` +
+          "lib/experiment/registry.ts does not list for it",
+      );
+    }
   }
 }
 

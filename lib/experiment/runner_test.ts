@@ -1,12 +1,24 @@
 import assert from "node:assert/strict";
 import { experimentScales, resultDir, resultPath } from "./config.ts";
-import { summary, throughputPhases } from "./runner.ts";
+import { checkReportSections, summary, throughputPhases } from "./runner.ts";
 
 Deno.test("experimentScales() keeps the shared pipeline presets and merges an experiment's own keys", () => {
   const scales = experimentScales({ quick: { rpn: { branch: 3 } } as never, full: { n: 50 } as never });
   assert.deepEqual(scales.quick, { n: 40, teacher: { samples: 1200 }, rpn: { epochs: 2, branch: 3 } });
   assert.deepEqual(scales.default, {});
   assert.deepEqual(scales.full, { n: 50, teacher: { samples: 12000 } });
+});
+
+Deno.test("experimentScales() leaves out shared preset keys that a script's config does not have", () => {
+  // eval-base: no teacher and no RPN; pseudo-labels: the teacher only.
+  const evalBase = experimentScales({ full: { n: 1000 } as never }, ["n", "checkpoint", "out"]);
+  assert.deepEqual(evalBase, { quick: { n: 40 }, default: {}, full: { n: 1000 } });
+  const pseudoLabels = experimentScales({}, ["teacher", "checkpoint", "cacheDir"]);
+  assert.deepEqual(pseudoLabels, {
+    quick: { teacher: { samples: 1200 } },
+    default: {},
+    full: { teacher: { samples: 12000 } },
+  });
 });
 
 Deno.test("resultPath() puts canonical results under results/ and other scales under results/scratch/<scale>", () => {
@@ -75,4 +87,28 @@ Deno.test("throughputPhases() divides baseline time by method time under stable 
       ], 1),
     { message: 'Two methods share the throughput phase "throughput-B4R3 B=4 R=3"' },
   );
+});
+
+Deno.test("checkReportSections() refuses sweep or IoU rows the registry does not route to the report", () => {
+  const sweep = {
+    method: "masked",
+    suite: "doc",
+    metric: "accuracy",
+    value: 1,
+    n: 1,
+    extra: { sweep: "tau" },
+  };
+  const iou = { method: "masked", suite: "mean", metric: "iou", value: 0.1, n: 1 };
+  checkReportSections("masked_upscaling", [sweep, iou]);
+  checkReportSections("not_registered", [sweep]);
+  // Per-suite IoU rows alone do not reach the localisation table.
+  checkReportSections("attention_localisation", [{ ...iou, suite: "doc" }]);
+  assert.throws(() => checkReportSections("layer_ablation", [sweep]), {
+    message: 'Experiment "layer_ablation" writes rows for the report section "sweeps" that ' +
+      "lib/experiment/registry.ts does not list for it",
+  });
+  assert.throws(() => checkReportSections("attention_localisation", [iou]), {
+    message: 'Experiment "attention_localisation" writes rows for the report section "localisation" that ' +
+      "lib/experiment/registry.ts does not list for it",
+  });
 });
