@@ -300,3 +300,74 @@ export {
 export { formatEstimate, formatNumber, formatSigned, markdownTable } from "./lib/report/markdown.ts";
 /** Dependency-free SVG line / scatter plots with log-x, legend and CI error bars. */
 export { linePlot, type PlotPoint, type PlotSeries, type PlotSpec } from "./lib/report/svg.ts";
+
+// The real MLLM: LLaVA-1.5 in the Hugging Face layout (config, sharded F32/F16/BF16 safetensors,
+// tokenizer.json), parity-tested against an independent PyTorch reference (tests/fixtures/llava-tiny).
+/** A Hugging Face LLaVA-1.5 folder, loaded tensor by tensor: CLIP → projector → Llama, greedy decoding. */
+export { cloneLayerWeights, LlavaModel } from "./lib/models/llava/model.ts";
+export { type LlavaConfig, loadLlavaConfig } from "./lib/models/llava/config.ts";
+/** One question end to end (`deno task llava`), and the parity dump of the fixture's contract. */
+export { defaultRpnDepths, llavaDump, loadLlavaSession } from "./lib/models/llava/session.ts";
+/** SD-RPN's twig score at initialisation (copies of layers B..B+R−1), as the fixture defines `rpn_logits`. */
+export { rpnLogitsAtInit, twigAtInit, twigScores } from "./lib/models/llava/twig_score.ts";
+/** LLaVA preprocessing: pad to square, CLIPImageProcessor with a Pillow-exact resampler, SD-RPN RoI crops. */
+export { type PillowFilter, pillowResize } from "./lib/image/pillow_resample.ts";
+export { loadImageRgb } from "./lib/image/load_rgb.ts";
+export {
+  clipPixelValues,
+  type ClipPreprocessorConfig,
+  expandToSquare,
+  LLAVA_PAD_FILL,
+  llavaPixelValues,
+  loadPreprocessorConfig,
+  roiPixelValues,
+} from "./lib/models/llava/preprocess.ts";
+/** tokenizer.json through @huggingface/tokenizers; LLaVA's tokenizer_image_token and the vicuna_v1 prompt. */
+export { type LlavaTokenizer, loadLlavaTokenizer } from "./lib/models/llava/tokenizer.ts";
+export {
+  expandImageTokens,
+  tokenizerImageToken,
+  VICUNA_SYSTEM,
+  vicunaPrompt,
+} from "./lib/models/llava/prompt.ts";
+
+// Real benchmarks: local parquet loaders with lmms-eval's prompts, and the official metrics.
+/** The eight benchmarks of Tables 1–2, read from local dataset snapshots (`--data DIR`). */
+export * from "./lib/benchmarks/mod.ts";
+/**
+ * Official metrics, scored as the lmms-eval copy vendored in YuHengsss/SD-RPN scores them: each takes the raw
+ * model output and applies Python's `str.strip()` itself.
+ */
+export {
+  anls,
+  evalAiNormalize,
+  hrbenchLetter,
+  levenshtein,
+  lmmsMean,
+  OCRBENCH_CATEGORIES,
+  type OcrbenchAggregate,
+  ocrbenchAggregate,
+  type OcrbenchResult,
+  ocrbenchScore,
+  type PopeMetrics,
+  popeMetrics,
+  relaxedCorrectness,
+  textvqaAccuracy,
+  vstarLetter,
+  vstarScore,
+} from "./lib/eval/official/mod.ts";
+/** Per-row scores and lmms-eval's per-benchmark aggregation (Tables 1–2 layout). */
+export {
+  aggregateBenchmark,
+  HRBENCH_PROTOCOL,
+  LMMS_EVAL_COMMIT,
+  MAX_NEW_TOKENS,
+  rowScore,
+} from "./lib/eval/benchmark_scores.ts";
+
+// Engine: the fused WebAssembly SIMD attention kernel (opt-in; forward, backward, masks, query offset).
+export {
+  fusedAttention,
+  type FusedAttentionOptions,
+  type FusedAttentionResult,
+} from "./lib/engine/attention_kernel/fused_attention.ts";
