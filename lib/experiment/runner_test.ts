@@ -1,32 +1,5 @@
 import assert from "node:assert/strict";
-import { experimentScales, resultDir, resultPath } from "./config.ts";
 import { checkReportSections, summary, throughputPhases } from "./runner.ts";
-
-Deno.test("experimentScales() keeps the shared pipeline presets and merges an experiment's own keys", () => {
-  const scales = experimentScales({ quick: { rpn: { branch: 3 } } as never, full: { n: 50 } as never });
-  assert.deepEqual(scales.quick, { n: 40, teacher: { samples: 1200 }, rpn: { epochs: 2, branch: 3 } });
-  assert.deepEqual(scales.default, {});
-  assert.deepEqual(scales.full, { n: 50, teacher: { samples: 12000 } });
-});
-
-Deno.test("experimentScales() leaves out shared preset keys that a script's config does not have", () => {
-  // eval-base: no teacher and no RPN; pseudo-labels: the teacher only.
-  const evalBase = experimentScales({ full: { n: 1000 } as never }, ["n", "checkpoint", "out"]);
-  assert.deepEqual(evalBase, { quick: { n: 40 }, default: {}, full: { n: 1000 } });
-  const pseudoLabels = experimentScales({}, ["teacher", "checkpoint", "cacheDir"]);
-  assert.deepEqual(pseudoLabels, {
-    quick: { teacher: { samples: 1200 } },
-    default: {},
-    full: { teacher: { samples: 12000 } },
-  });
-});
-
-Deno.test("resultPath() puts canonical results under results/ and other scales under results/scratch/<scale>", () => {
-  assert.equal(resultDir("default"), "results");
-  assert.equal(resultPath("sink_removal", "default", ""), "results/sink_removal.json");
-  assert.equal(resultPath("sink_removal", "quick", ""), "results/scratch/quick/sink_removal.json");
-  assert.equal(resultPath("sink_removal", "full", "/tmp/x.json"), "/tmp/x.json");
-});
 
 Deno.test("summary() tabulates accuracy by method and suite, then differences and throughput", () => {
   const phases = { "seconds baseline": 2, "throughput-baseline": 1, "throughput-masked tau=0.1": 0.61 };
