@@ -53,6 +53,10 @@ Deno.test("the shared config defaults: every evaluation suite, the released ViCr
   assert.equal(config.maxAreaRatio, 0.39);
   assert.equal(config.thresholdOverride, undefined);
   assert.deepEqual(VicropConfigSchema.parse({}), { relative: false, sizes: [2, 3, 4], select: "sharpness" });
-  assert.throws(() => VicropConfigSchema.parse({ sizes: [] }), z.ZodError);
-  assert.throws(() => VicropConfigSchema.parse({ sizez: [2] }), z.ZodError);
+  const issue = (input: unknown) => {
+    const first = VicropConfigSchema.safeParse(input).error?.issues[0];
+    return first && { code: first.code, path: first.path, ...("keys" in first ? { keys: first.keys } : {}) };
+  };
+  assert.deepEqual(issue({ sizes: [] }), { code: "too_small", path: ["sizes"] });
+  assert.deepEqual(issue({ sizez: [2] }), { code: "unrecognized_keys", path: [], keys: ["sizez"] });
 });
