@@ -308,6 +308,16 @@ export { cloneLayerWeights, LlavaModel } from "./lib/models/llava/model.ts";
 export { type LlavaConfig, loadLlavaConfig } from "./lib/models/llava/config.ts";
 /** One question end to end (`deno task llava`), and the parity dump of the fixture's contract. */
 export { defaultRpnDepths, llavaDump, loadLlavaSession } from "./lib/models/llava/session.ts";
+/** LLaVA-1.5 as an `Mllm` (same lib/roi code), SD-RPN's per-model profile, and the authors' released twig. */
+export { LlavaMllm, type LlavaMllmOptions } from "./lib/models/llava/mllm.ts";
+export {
+  LLAVA_RELEASED_THRESHOLDS,
+  llavaProfile,
+  profileOverrides,
+  releasedModel,
+  type SdrpnProfile,
+} from "./lib/models/llava/profile.ts";
+export { loadReleasedRpn, RELEASED_NORM, releasedName } from "./lib/models/llava/released_rpn.ts";
 /** SD-RPN's twig score at initialisation (copies of layers B..B+R−1), as the fixture defines `rpn_logits`. */
 export { rpnLogitsAtInit, twigAtInit, twigScores } from "./lib/models/llava/twig_score.ts";
 /** LLaVA preprocessing: pad to square, CLIPImageProcessor with a Pillow-exact resampler, SD-RPN RoI crops. */

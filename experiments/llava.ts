@@ -8,8 +8,8 @@
  * Prints the answer. `--dump FILE` also writes the parity dump (tests/fixtures/llava-tiny/README.md:
  * ids, pixel values, image features, last logits, generated ids, last-row attention over the image
  * tokens at every layer and head, SD-RPN score at twig initialisation for B, R), atomically.
- * Defaults: --max-new-tokens 128 (LLaVA's model_vqa), --rpn 15,3 (the paper's B15R3) for models with at
- * least 18 decoder layers, else ⌊layers/2⌋ and up to 3.
+ * Defaults: --max-new-tokens 128 (LLaVA's model_vqa), --rpn from SD-RPN's per-model profile
+ * (lib/models/llava/profile.ts): 15,3 (the released B15R3) for LLaVA-1.5-7B and -13B, else scaled by depth.
  */
 import { z } from "zod";
 import { defineCli, runMain } from "../lib/cli/mod.ts";
@@ -29,7 +29,8 @@ const cli = defineCli({
     image: "PNG or JPEG image (required)",
     question: "Question text (required)",
     "max-new-tokens": "Greedy decoding limit (default: 128)",
-    rpn: "SD-RPN depths B,R for rpn_logits in the dump (default: 15,3, or half the layers for small models)",
+    rpn:
+      "SD-RPN depths B,R for rpn_logits in the dump (default: the model's SD-RPN profile, 15,3 for 7B/13B)",
     dump: "Write the parity dump JSON to this file",
   },
 });
@@ -76,7 +77,7 @@ await runMain(async () => {
       );
     }
     // Without --dump the attention rows and the SD-RPN score are not needed.
-    const rpn = dumpPath === undefined ? undefined : explicitRpn ?? defaultRpnDepths(numLayers);
+    const rpn = dumpPath === undefined ? undefined : explicitRpn ?? defaultRpnDepths(session.model.config);
     const { dump, answer } = await llavaDump(session, { imagePath, question, maxNewTokens, rpn });
     if (dumpPath !== undefined) await writeJsonAtomic(dumpPath, dump);
     console.log(answer);

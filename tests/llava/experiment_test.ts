@@ -85,3 +85,18 @@ Deno.test({
     await Deno.remove(tmp, { recursive: true });
   },
 });
+
+Deno.test("llava --dump without --rpn scores with the profile's B, R (2, 2 for the 4-layer fixture)", async () => {
+  const tmp = await Deno.makeTempDir();
+  const dump = join(tmp, "dump.json");
+  const run = await runScript("llava.ts", [
+    ...["--model", FIXTURE, "--image", join(FIXTURE, "cases/square.png")],
+    ...["--question", "What color is the large circle?", "--max-new-tokens", "2", "--dump", dump],
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  const got = JSON.parse(await Deno.readTextFile(dump));
+  assert.deepEqual(got.rpn, { B: 2, R: 2 });
+  const want = JSON.parse(await Deno.readTextFile(join(FIXTURE, "expected/square.json")));
+  got.rpn_logits.forEach((v: number, j: number) => assert.ok(Math.abs(v - want.rpn_logits[j]) <= 2e-3));
+  await Deno.remove(tmp, { recursive: true });
+});

@@ -5,7 +5,18 @@
  * stage 1's prefix state as from scratch; a generate through the interface gives `generated_ids`.
  */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { Rng } from "../../lib/engine/rng.ts";
+import { releasedRpnLoader } from "../../lib/experiment/model.ts";
+import { gridBoxToSource } from "../../lib/image/geometry.ts";
+import { f32ToBf16Bits } from "../../lib/models/llava/half.ts";
+import { RELEASED_NORM, releasedName } from "../../lib/models/llava/released_rpn.ts";
+import { writeTypedSafetensors } from "../../lib/models/llava/safetensors_writer.ts";
+import { ensureRpn } from "../../lib/roi/pipeline.ts";
+import { DEFAULT_VARIANT } from "../../lib/roi/pseudo_labels.ts";
+import { TeacherConfigSchema } from "../../lib/roi/teacher_cache.ts";
 import { answerAll } from "../../lib/eval/answer.ts";
 import { loadImageRgb } from "../../lib/image/load_rgb.ts";
 import type { RgbImage } from "../../lib/image/types.ts";
@@ -15,7 +26,15 @@ import { captureGenerated, captureTeacherForced } from "../../lib/roi/attention.
 import { proposeRoi } from "../../lib/roi/propose.ts";
 import { initRpn } from "../../lib/roi/rpn.ts";
 import { roiBlocks, type Rpn, stageOne } from "../../lib/roi/two_stage.ts";
-import { rpnVariables } from "../../lib/roi/train_rpn.ts";
+import { RpnTrainConfigSchema, rpnVariables } from "../../lib/roi/train_rpn.ts";
+import { referenceForward } from "./reference_forward.ts";
+import {
+  LLAMA2_TOKENIZER,
+  SECOND_CONFIG,
+  SECOND_PREPROCESSOR_JSON,
+  secondCheckpointWeights,
+  writeSecondCheckpoint,
+} from "./second_checkpoint.ts";
 
 const FIXTURE = "tests/fixtures/llava-tiny";
 const CASES = ["square", "wide", "tall"] as const;
@@ -159,10 +178,141 @@ Deno.test("stage 2 on LLaVA answers with box and masked RoI blocks, the same fro
     { maxNewTokens: 5 },
   );
   assert.deepEqual(reused, full);
+  // A model that may not hold prefix states (a 7B's are ~300 MB per question) keeps none: same answers.
+  const lean = new LlavaMllm(model.session, { prefixLimitBytes: 0 });
+  const s1Lean = await stageOne(lean, rpn, items, { batchSize: 3 });
+  assert.deepEqual(s1Lean.prefixes, []);
+  assert.deepEqual(s1Lean.logits, s1.logits);
   assert.ok(full.every((a) => typeof a === "string"));
   // The masked block adds only its kept tokens to the sequence.
   const layout = model.layout([requests[1]!]);
   const kept = [...requests[1]!.blocks[1]!.keep!].filter((k) => k === 1).length;
   assert.equal(layout.ids[0]!.length, cases[1]!.expected.input_ids.length + kept);
   Object.values(rpn.params).forEach((v) => v.dispose());
+});
+
+Deno.test({
+  name:
+    "on a GQA checkpoint (6 query heads, 2 kv heads) lib/roi's stage 1 and generate match the float64 reference",
+  ignore: !existsSync(LLAMA2_TOKENIZER),
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      const weights = secondCheckpointWeights();
+      await writeSecondCheckpoint(dir, weights);
+      await Deno.writeTextFile(
+        join(dir, "preprocessor_config.json"),
+        JSON.stringify(SECOND_PREPROCESSOR_JSON),
+      );
+      const gqa = await LlavaMllm.load(dir);
+      assert.deepEqual([gqa.counts.heads, gqa.counts.kvHeads, gqa.counts.grid], [6, 2, 4]);
+      const rng = new Rng(9);
+      const pixels = Float32Array.from({ length: 3 * 56 * 56 }, () => rng.normal());
+      const question = "Which shape is left of the ☂ ?";
+      const ids = gqa.layout([{ question, blocks: [{ pixels }] }]).ids[0]!;
+      const ref = referenceForward(weights, SECOND_CONFIG, {
+        inputIds: ids,
+        pixelValues: pixels,
+        maxNewTokens: 4,
+        B: 2,
+        R: 2,
+      });
+      const shape = { backbone: 2, branch: 2 };
+      const rpn: Rpn = { shape, params: rpnVariables(await initRpn(gqa, shape)), target: "labels" };
+      const s1 = await stageOne(gqa, rpn, [{ question, pixels }], { reusePrefix: false });
+      const delta = maxDelta(s1.logits[0]!, ref.rpnLogits);
+      assert.ok(delta <= 2e-3, `rpn_logits max |Δ| ${delta}`);
+      const [gen] = await gqa.generate([{ question, blocks: [{ pixels }] }], { maxNewTokens: 4 });
+      assert.deepEqual(gen!.tokens, ref.generated);
+      Object.values(rpn.params).forEach((v) => v.dispose());
+      gqa.model.dispose();
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("imageGeometry() describes LLaVA's pad-to-square: grid cells map back to the right source pixels", () => {
+  // wide.png is 150×91: square side 150 (image at y = 29), resized to 84: ratio 0.56, padY = 29·0.56.
+  const lb = model.imageGeometry(150, 91);
+  assert.deepEqual([lb.ratio, lb.padX], [0.56, 0]);
+  assert.ok(Math.abs(lb.padY - 16.24) < 1e-12);
+  const { grid, encoderSize } = model.counts;
+  // 84 / (84/150) is 149.99999999999997 in floating point, which the mapping truncates (as for any model).
+  assert.deepEqual(gridBoxToSource([0, 0, grid, grid], grid, encoderSize, lb, 150, 91), [0, 0, 149, 91]);
+  // Row 3 starts at encoder y 42 = square y 75 = image y 46; column 1 at encoder x 14 = image x 25.
+  assert.ok(Math.abs((42 - lb.padY) / lb.ratio - 46) < 1e-9);
+  assert.ok(Math.abs((14 - lb.padX) / lb.ratio - 25) < 1e-9);
+  // tall.png (45×70): side 70, image at x = 12, ratio 84/70 = 1.2.
+  const tall = model.imageGeometry(45, 70);
+  assert.deepEqual([tall.ratio, tall.padY], [1.2, 0]);
+  assert.ok(Math.abs(tall.padX - 14.4) < 1e-12);
+});
+
+Deno.test("LlavaMllm rejects a question with <image>, a missing layer and pixels of the wrong size", async () => {
+  assert.throws(() => model.tail("what is <image> ?"), {
+    message: 'Cannot use a question containing "<image>": it would add an image',
+  });
+  await assert.rejects(() => model.copyLayer(4, "all"), {
+    message: 'Decoder layer "4" does not exist (the model has 4 layers)',
+  });
+  assert.throws(() => model.features(new Float32Array(10)), {
+    message: 'Visual block pixels have length "10", expected 21168',
+  });
+  assert.deepEqual(model.layerLeaves("queryKey"), ["inputNorm", "q.w", "k.w"]);
+  assert.deepEqual(model.template, { imageStart: 82, questionExtra: 0 });
+});
+
+Deno.test("released twig weights go through lib/roi's ensureRpn instead of training, and score like the twig", async () => {
+  const tmp = await Deno.makeTempDir();
+  const bf16 = (v: number) => {
+    const buf = new DataView(new ArrayBuffer(4));
+    buf.setUint32(0, f32ToBf16Bits(v) << 16);
+    return buf.getFloat32(0);
+  };
+  // Layers 2..3 and the final norm of the fixture, as SD-RPN ships a twig (PyTorch layout, BF16).
+  const tensors = [];
+  const rounded: Record<string, { shape: number[]; data: Float32Array }> = {};
+  for (let i = 0; i < 2; i++) {
+    const copy = await model.copyLayer(2 + i, "all");
+    for (const [leaf, t] of Object.entries(copy)) {
+      const [rows, cols] = t.shape as [number, number];
+      const data = t.shape.length === 2
+        ? Float32Array.from(t.data, (_, j) => t.data[(j % rows) * cols + Math.floor(j / rows)]!)
+        : t.data;
+      tensors.push({
+        name: releasedName(i, leaf),
+        dtype: "BF16" as const,
+        shape: [...t.shape].reverse(),
+        data,
+      });
+      if (i === 0 || ["inputNorm", "q.w", "k.w"].includes(leaf)) {
+        rounded[`rpn.layers.${i}.${leaf}`] = { shape: t.shape, data: t.data.map(bf16) };
+      }
+    }
+  }
+  const norm = await model.copyFinalNorm();
+  tensors.push({ name: RELEASED_NORM, dtype: "BF16" as const, shape: norm.shape, data: norm.data });
+  rounded["rpn.norm"] = { shape: norm.shape, data: norm.data.map(bf16) };
+  const path = join(tmp, "twig.safetensors");
+  await writeTypedSafetensors(path, tensors);
+  const spec = {
+    checkpointHash: "fixture",
+    teacher: TeacherConfigSchema.parse({ samples: 4, batchSize: 4, layer: 2, sinkLayer: 1, normLayer: 2 }),
+    variant: DEFAULT_VARIANT,
+    train: RpnTrainConfigSchema.parse({ backbone: 2, branch: 2, released: path }),
+    seed: 0,
+  };
+  await assert.rejects(() => ensureRpn(model, spec, { cacheDir: tmp }), {
+    message: `Cannot use released RPN weights "${path}": model family "llava-1.5" has none`,
+  });
+  const r = await ensureRpn(model, spec, { cacheDir: tmp, loadReleased: releasedRpnLoader(model)! });
+  assert.deepEqual([r.path, r.losses, r.examples], [path, null, 0]);
+  const items = cases.map((c) => ({ question: c.expected.question, pixels: c.pixels }));
+  const got = await stageOne(model, r.rpn, items, { reusePrefix: false });
+  const want: Rpn = { shape: r.rpn.shape, params: rpnVariables(rounded), target: "labels" };
+  const ref = await stageOne(model, want, items, { reusePrefix: false });
+  got.logits.forEach((l, i) => assert.ok(maxDelta(l, ref.logits[i]!) < 1e-5));
+  [r.rpn, want].forEach((x) => Object.values(x.params).forEach((v) => v.dispose()));
+  await Deno.remove(tmp, { recursive: true });
 });

@@ -10,6 +10,11 @@
  *
  * Prompts are vicuna_v1 with the image's N tokens at `<image>`; RoI blocks (encodeCrop = SD-RPN's
  * BILINEAR crop + the CLIP processor) follow the base image tokens with sequential positions.
+ *
+ * Stage-1 prefix states (`prefill` with keepPrefix) hold layers 0..B−1's keys and values over the
+ * [system, image] prefix in host memory until stage 2: at 7B with B = 15 that is 2·15·32·611·128·4 B ≈
+ * 300 MB per question, and lib/roi keeps one per question of a suite. Above `prefixLimitBytes` per question
+ * the model keeps none (`prefix` null) and stage 2 recomputes the prefix — the same answers, more compute.
  */
 import * as tf from "@tensorflow/tfjs";
 import { rmsNorm } from "../../engine/ops.ts";
@@ -80,6 +85,12 @@ interface LlavaPrefixRow extends PrefixRow {
   image: number;
 }
 
+/** Options of `LlavaMllm`. */
+export interface LlavaMllmOptions {
+  /** Largest stage-1 prefix state kept per question, in bytes (default 64 MiB; a 7B's at B = 15 is ~300 MB). */
+  prefixLimitBytes?: number;
+}
+
 /** The model interface over a loaded LLaVA folder. */
 export class LlavaMllm implements Mllm {
   readonly family = "llava-1.5";
@@ -90,7 +101,10 @@ export class LlavaMllm implements Mllm {
   /** Tokens before the image placeholder (identical for every question). */
   readonly head: readonly number[];
 
-  constructor(readonly session: LlavaSession) {
+  readonly prefixLimitBytes: number;
+
+  constructor(readonly session: LlavaSession, options: LlavaMllmOptions = {}) {
+    this.prefixLimitBytes = options.prefixLimitBytes ?? 64 * 1024 * 1024;
     const { model, tokenizer, preprocessor } = session;
     const text = model.config.text;
     const n = model.numImageTokens;
@@ -114,8 +128,15 @@ export class LlavaMllm implements Mllm {
   }
 
   /** Loads a Hugging Face LLaVA folder (config, weights, tokenizer, preprocessor). */
-  static async load(dir: string): Promise<LlavaMllm> {
-    return new LlavaMllm(await loadLlavaSession(dir));
+  static async load(dir: string, options: LlavaMllmOptions = {}): Promise<LlavaMllm> {
+    return new LlavaMllm(await loadLlavaSession(dir), options);
+  }
+
+  /** Bytes of one question's stage-1 prefix state after `depth` layers (keys, values, residual, features). */
+  prefixBytes(depth: number): number {
+    const { tokens: n, hidden: d, kvHeads, headDim } = this.counts;
+    const P = this.head.length + n;
+    return 4 * (2 * depth * kvHeads * P * headDim + P * d + n * d);
   }
 
   get model(): LlavaModel {
@@ -202,7 +223,7 @@ export class LlavaMllm implements Mllm {
   prefill(prompts: readonly Prompt[], depth: number, options: { keepPrefix?: boolean } = {}): Prefill {
     const layout = this.layout(prompts);
     const P = this.head.length + this.counts.tokens;
-    const keep = options.keepPrefix ?? false;
+    const keep = (options.keepPrefix ?? false) && this.prefixBytes(depth) <= this.prefixLimitBytes;
     return tidy(() => {
       const rows: tf.Tensor2D[] = [];
       const prefixes: DevicePrefix[] = [];

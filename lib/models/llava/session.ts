@@ -5,7 +5,9 @@
 import { basename } from "node:path";
 import { loadImageRgb } from "../../image/load_rgb.ts";
 import { type ForwardDump, forwardDump, type RpnDepths } from "./dump.ts";
+import type { LlavaConfig } from "./config.ts";
 import { LlavaModel } from "./model.ts";
+import { llavaProfile } from "./profile.ts";
 import { type ClipPreprocessorConfig, llavaPixelValues, loadPreprocessorConfig } from "./preprocess.ts";
 import { expandImageTokens, tokenizerImageToken, vicunaPrompt } from "./prompt.ts";
 import { type LlavaTokenizer, loadLlavaTokenizer } from "./tokenizer.ts";
@@ -88,8 +90,15 @@ export async function llavaDump(session: LlavaSession, request: LlavaRequest): P
   return { dump, answer: tokenizer.decode(forward.generated_ids).trim() };
 }
 
-/** Default SD-RPN depths: the paper's B15R3 where the model is deep enough, else half the layers and 2. */
-export function defaultRpnDepths(numLayers: number): RpnDepths {
-  const B = Math.max(1, Math.min(15, Math.floor(numLayers / 2)));
-  return { B, R: Math.max(1, Math.min(3, numLayers - B)) };
+/**
+ * SD-RPN depths B, R of a model from its per-model profile (lib/models/llava/profile.ts): the released
+ * B15R3 for LLaVA-1.5-7B and -13B, else scaled by depth (B = round(15L/32), R = min(3, L − B)).
+ */
+export function defaultRpnDepths(config: LlavaConfig): RpnDepths {
+  const { rpn } = llavaProfile({
+    layers: config.text.numLayers,
+    heads: config.text.numHeads,
+    tokens: config.numImageTokens,
+  });
+  return { B: rpn.backbone, R: rpn.branch };
 }

@@ -51,10 +51,14 @@ export async function llavaWeightsHash(dir: string): Promise<string> {
 
 /**
  * First 16 hex characters of SHA-256 over files (in the given order): per file its path relative to `root`,
- * its size, and its bytes — whole up to `FULL_HASH_LIMIT`, else its safetensors header and `SAMPLES`
+ * its size, and its bytes — whole up to `fullLimit` bytes, else its safetensors header and `SAMPLES`
  * evenly spaced blocks of its data.
  */
-export async function sampledHash(root: string, paths: readonly string[]): Promise<string> {
+export async function sampledHash(
+  root: string,
+  paths: readonly string[],
+  fullLimit = FULL_HASH_LIMIT,
+): Promise<string> {
   const hash = createHash("sha256");
   for (const path of paths) {
     let file: Deno.FsFile;
@@ -67,7 +71,7 @@ export async function sampledHash(root: string, paths: readonly string[]): Promi
     try {
       const size = (await file.stat()).size;
       hash.update(`${path.slice(root.length)}\0${size}\0`);
-      if (size <= FULL_HASH_LIMIT) {
+      if (size <= fullLimit) {
         hash.update(await readAt(file, 0, size, path));
         continue;
       }
