@@ -19,7 +19,7 @@ import { answerAll, type AnswerRequest } from "../lib/eval/answer.ts";
 import { randomBoxLike } from "../lib/eval/boxes.ts";
 import { round2, scoreMethod } from "../lib/eval/score.ts";
 import { MODEL_OPTION, openModel, parseWithModel } from "../lib/experiment/mod.ts";
-import { artifact, makeResult, TESTBED_PROMPT } from "../lib/results/record.ts";
+import { makeResult, TESTBED_PROMPT } from "../lib/results/record.ts";
 import { writeResult } from "../lib/results/io.ts";
 import type { ResultRow } from "../lib/results/schema.ts";
 import { formatTable } from "../lib/cli/table.ts";
