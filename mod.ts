@@ -175,8 +175,12 @@ export {
   EXPERIMENT_REGISTRY,
   type ExperimentEntry,
   experimentEntry,
+  experimentIn,
+  experimentsIn,
   PAIRED_DIFFERENCES,
   type PairedDifference,
+  REPORT_SECTIONS,
+  type ReportSection,
   REPRODUCE_EXPERIMENTS,
   SEED_FREE_EXPERIMENTS,
 } from "./lib/experiment/registry.ts";

@@ -9,21 +9,18 @@
  *   deno task eval-base [--scale quick|default|full] [--json] [--backend wasm] [--set key=value]
  */
 import { z } from "zod";
-import { defineCli, progress, runMain } from "../lib/cli/mod.ts";
+import { progress } from "../lib/cli/mod.ts";
+import { formatTable } from "../lib/cli/table.ts";
 import { loadEvalSuite } from "../lib/data/eval_set.ts";
 import { SUITE_NAMES } from "../lib/data/schema.ts";
 import { SUITES } from "../lib/data/suites.ts";
-import { initBackend } from "../lib/engine/backend.ts";
 import { hashSeed, Rng } from "../lib/engine/rng.ts";
 import { answerAll, type AnswerRequest } from "../lib/eval/answer.ts";
 import { randomBoxLike } from "../lib/eval/boxes.ts";
 import { round2, scoreMethod } from "../lib/eval/score.ts";
-import { MODEL_OPTION, openModel, parseWithModel } from "../lib/experiment/mod.ts";
-import { preflight } from "../lib/experiment/preflight.ts";
-import { artifact, makeResult, TESTBED_PROMPT } from "../lib/results/record.ts";
-import { writeResult } from "../lib/results/io.ts";
-import type { ResultRow } from "../lib/results/schema.ts";
-import { formatTable } from "../lib/cli/table.ts";
+import { runExperiment } from "../lib/experiment/mod.ts";
+import { TESTBED_PROMPT } from "../lib/results/record.ts";
+import type { Artifact, ResultRow } from "../lib/results/schema.ts";
 
 const EVAL_SUITES = SUITE_NAMES.filter((s) => SUITES[s].split === "eval");
 const MODES = ["global", "oracle", "random"] as const;
@@ -41,31 +38,20 @@ const Config = z.strictObject({
   dataDir: z.string().default("data/generated").describe("folder of the generated evaluation datasets"),
 });
 
-const cli = defineCli({
+await runExperiment({
   name: "eval-base",
   description:
     "Base MLLM on every evaluation suite: global (baseline), oracle crop (ceiling), random crop (control)",
   schema: Config,
-  options: { ...MODEL_OPTION },
+  seeded: false,
   scales: {
     quick: { n: 40, out: "results/scratch/eval_base-quick.json" },
-    default: {},
     full: { n: 1000, out: "results/scratch/eval_base-full.json" },
   },
-});
-
-await runMain(async () => {
-  const args = await parseWithModel(cli, Deno.args, Object.keys(Config.shape));
-  if (args.help) return console.log(cli.usage());
-  const cfg = args.config;
-  const startedAt = new Date();
-  const backend = await initBackend(args.backend);
-  const { model, weights, hash } = await openModel(cfg.checkpoint);
-  const { path: out } = await preflight("eval_base", args, {
-    counts: model.counts,
-    checkpointHash: hash,
-    backend: backend.active,
-  }, (m) => console.error(`eval-base: ${m}`));
+}, async (exp) => {
+  const cfg = exp.config;
+  const { model } = exp;
+  const seed = exp.args.seed;
   const rows: ResultRow[] = [];
   const summary: {
     suite: string;
@@ -75,9 +61,9 @@ await runMain(async () => {
     oracle: number;
     random: number;
   }[] = [];
-  const artifacts = [{ kind: "checkpoint", path: weights, hash }];
+  const artifacts: Artifact[] = [];
   const phases: Record<string, number> = {};
-  const ciRng = new Rng(args.seed).fork("ci");
+  const ciRng = new Rng(seed).fork("ci");
   for (const suite of cfg.suites) {
     const t0 = performance.now();
     const set = await loadEvalSuite(suite as typeof EVAL_SUITES[number], cfg.n, cfg.dataSeed, cfg.dataDir);
@@ -85,7 +71,7 @@ await runMain(async () => {
     const requests: Record<Mode, AnswerRequest[]> = { global: [], oracle: [], random: [] };
     for (const { sample, image } of set.items) {
       const global = await model.encodeImage(image);
-      const rng = new Rng(hashSeed(args.seed, `random-window/${sample.id}`));
+      const rng = new Rng(hashSeed(seed, `random-window/${sample.id}`));
       requests.global.push({ question: sample.question, blocks: [{ pixels: global }] });
       requests.oracle.push({
         question: sample.question,
@@ -128,22 +114,6 @@ await runMain(async () => {
     });
   }
   const mean = (k: Mode) => round2(summary.reduce((a, s) => a + s[k], 0) / summary.length);
-  const result = makeResult({
-    experiment: "eval-base",
-    config: { ...cfg, scale: args.scale, seed: args.seed },
-    seeds: [args.seed],
-    backend,
-    prompt: { ...TESTBED_PROMPT },
-    rows,
-    artifacts,
-    notes: [
-      `mean over suites: global ${mean("global")}, oracle ${mean("oracle")}, random ${mean("random")}`,
-      "oracle uses the true target box: an analysis ceiling, never an input of any method",
-    ],
-    startedAt,
-    phases,
-  });
-  await writeResult(out, result);
   const table = formatTable(
     ["suite", "kind", "n", "global", "oracle", "random", "oracle−global"],
     [
@@ -169,9 +139,22 @@ await runMain(async () => {
       ],
     ],
   );
-  if (args.json) console.log(JSON.stringify({ suites: summary }));
-  else console.log(table);
-  console.error(`eval-base: wrote ${out} in ${result.timing.seconds} s`);
+  exp.setResult({
+    experiment: "eval-base",
+    out: exp.resultFile,
+    // The seed is recorded in the config too (it picks the random windows), as this result always has.
+    config: { ...cfg, scale: exp.args.scale, seed },
+    prompt: { ...TESTBED_PROMPT },
+    rows,
+    artifacts,
+    notes: [
+      `mean over suites: global ${mean("global")}, oracle ${mean("oracle")}, random ${mean("random")}`,
+      "oracle uses the true target box: an analysis ceiling, never an input of any method",
+    ],
+    phases,
+    summary: table,
+    json: { suites: summary },
+  });
 });
 
 function fmt(x: number): string {

@@ -11,36 +11,21 @@
  *   deno task eval-roi [--scale quick|default|full] [--json] [--set key=value]
  */
 import { z } from "zod";
-import { defineCli, progress, runMain } from "../lib/cli/mod.ts";
-import { initBackend } from "../lib/engine/backend.ts";
+import { progress } from "../lib/cli/mod.ts";
 import { hashSeed, Rng } from "../lib/engine/rng.ts";
 import { coverage } from "../lib/eval/boxes.ts";
 import { scoreMethod } from "../lib/eval/score.ts";
 import {
-  artifactHash,
   experimentConfigFields,
-  MODEL_OPTION,
-  openModel,
-  parseWithModel,
-  PIPELINE_SCALES,
-  releasedRpnLoader,
+  runExperiment,
   throughputPhase,
   VicropConfigSchema,
 } from "../lib/experiment/mod.ts";
-import { preflight } from "../lib/experiment/preflight.ts";
 import { formatTable } from "../lib/cli/table.ts";
-import { writeResult } from "../lib/results/io.ts";
-import { artifact, makeResult, TESTBED_PROMPT } from "../lib/results/record.ts";
+import { TESTBED_PROMPT } from "../lib/results/record.ts";
 import type { ResultRow } from "../lib/results/schema.ts";
-import {
-  cropIou,
-  evaluateSuite,
-  loadSuites,
-  type MethodSpec,
-  randomCropIou,
-  warmUp,
-} from "../lib/roi/evaluate.ts";
-import { ensureRpn, labelSummary, pseudoLabelIou } from "../lib/roi/pipeline.ts";
+import { cropIou, evaluateSuite, type MethodSpec, randomCropIou, warmUp } from "../lib/roi/evaluate.ts";
+import { labelSummary, pseudoLabelIou } from "../lib/roi/pipeline.ts";
 import { RELEASED_THRESHOLDS } from "../lib/roi/thresholds.ts";
 
 const Config = z.strictObject({
@@ -50,49 +35,30 @@ const Config = z.strictObject({
   out: z.string().default("results/eval_roi.json"),
 });
 
-const cli = defineCli({
+type Method = "baseline" | "vicrop" | "sdrpn_box" | "sdrpn_mask";
+const METHODS: Method[] = ["baseline", "vicrop", "sdrpn_box", "sdrpn_mask"];
+
+await runExperiment({
   name: "eval-roi",
   description:
     "SD-RPN vs baseline vs ViCrop-style raw attention on every evaluation suite, with localisation analysis",
   schema: Config,
-  options: { ...MODEL_OPTION },
+  // The first cut of the pipeline runs one seed (`--seed`); main_results is the multi-seed table.
+  seeded: false,
   scales: {
-    quick: {
-      n: 40,
-      ...PIPELINE_SCALES.quick,
-      out: "results/scratch/eval_roi-quick.json",
-    },
-    default: {},
-    full: { n: 600, ...PIPELINE_SCALES.full, out: "results/scratch/eval_roi-full.json" },
+    quick: { out: "results/scratch/eval_roi-quick.json" },
+    full: { out: "results/scratch/eval_roi-full.json" },
   },
-});
-
-type Method = "baseline" | "vicrop" | "sdrpn_box" | "sdrpn_mask";
-const METHODS: Method[] = ["baseline", "vicrop", "sdrpn_box", "sdrpn_mask"];
-
-await runMain(async () => {
-  const args = await parseWithModel(cli, Deno.args, Object.keys(Config.shape));
-  if (args.help) return console.log(cli.usage());
-  const cfg = args.config;
-  const startedAt = new Date();
-  const backend = await initBackend(args.backend);
-  const { model, weights: ckptPath, hash: ckptHash } = await openModel(cfg.checkpoint);
-  const { path: out } = await preflight("eval_roi", args, {
-    counts: model.counts,
-    checkpointHash: ckptHash,
-    backend: backend.active,
-  }, (m) => console.error(`eval-roi: ${m}`));
+}, async (exp) => {
+  const cfg = exp.config;
+  const { model } = exp;
+  const seed = exp.args.seed;
   const { grid } = model.counts;
   const variant = cfg.variant;
   const phases: Record<string, number> = {};
-  const log = (m: string) => console.error(`eval-roi: ${m}`);
 
   const t = performance.now();
-  const { rpn, path: rpnPath, teacherPath, teacherRecords } = await ensureRpn(
-    model,
-    { checkpointHash: ckptHash, teacher: cfg.teacher, variant, train: cfg.rpn, seed: args.seed },
-    { cacheDir: cfg.cacheDir, backboneChunk: cfg.backboneChunk, log, loadReleased: releasedRpnLoader(model) },
-  );
+  const { rpn, teacherRecords } = await exp.rpn(seed);
   phases["pseudo-labels+rpn"] = secs(t);
   const labelInfo = labelSummary(teacherRecords, variant, model);
   // Pseudo-label quality on the teacher set (training data): fg box vs true box (analysis only).
@@ -107,22 +73,12 @@ await runMain(async () => {
     { kind: "sdrpn", key: { method: "sdrpn_box" }, rpn, upscaling: "box", threshold, maxArea },
   ];
   const rows: ResultRow[] = [];
-  const artifacts = [
-    { kind: "checkpoint", path: ckptPath, hash: ckptHash },
-    await artifact("teacher", teacherPath),
-    { kind: "rpn-weights", path: rpnPath, hash: await artifactHash(rpnPath) },
-  ];
   const summary: Record<string, unknown>[] = [];
   const seconds: Record<Method, number> = { baseline: 0, vicrop: 0, sdrpn_box: 0, sdrpn_mask: 0 };
-  const ciRng = new Rng(args.seed).fork("ci");
-  const suites = await loadSuites(model, cfg.suites, {
-    n: cfg.n,
-    dataSeed: cfg.dataSeed,
-    dataDir: cfg.dataDir,
-  });
+  const ciRng = new Rng(seed).fork("ci");
+  const suites = await exp.suites();
   if (suites[0]) await warmUp(model, suites[0]);
   for (const suite of suites) {
-    artifacts.push({ kind: "dataset", path: suite.jsonlPath, hash: suite.datasetHash });
     const runs = await evaluateSuite(model, suite, methods, {
       batchSize: cfg.batchSize,
       progress: (name, total) => progress(`eval-roi ${name}`, total),
@@ -148,7 +104,7 @@ await runMain(async () => {
 
     // Localisation (analysis only): the crop each method chose vs the true box.
     const mask = run("sdrpn_mask");
-    const rng = new Rng(hashSeed(args.seed, `roi-random/${suite.name}`));
+    const rng = new Rng(hashSeed(seed, `roi-random/${suite.name}`));
     const loc = {
       raw: r3(mean(cropIou(run("vicrop"), suite))),
       rpn: r3(mean(cropIou(mask, suite))),
@@ -203,14 +159,50 @@ await runMain(async () => {
     sdrpn_box: r3(seconds.baseline / seconds.sdrpn_box),
   };
   for (const m of METHODS) phases[`answer-${m}`] = r2(seconds[m]);
-  const result = makeResult({
+  for (const [k, v] of Object.entries(throughput)) phases[throughputPhase(k)] = v;
+  // The --json contract (issue 3): suites without the table-only fields.
+  const jsonSuites = summary.map(({ paths: _p, rawRandom: _r, ...rest }) => rest);
+  const table = formatTable(
+    [
+      "suite",
+      "n",
+      "baseline",
+      "vicrop",
+      "sdrpn_box",
+      "sdrpn_mask",
+      "IoU raw",
+      "(random)",
+      "RPN crops",
+      "IoU rpn",
+      "(random)",
+    ],
+    summary.map((s) => {
+      const io = s.iou as Record<string, number>;
+      const paths = s.paths as { none: number };
+      const crops = `${(100 * (1 - paths.none / (s.n as number))).toFixed(0)} %`;
+      return [
+        s.suite,
+        s.n,
+        s.baseline,
+        s.vicrop,
+        s.sdrpn_box,
+        s.sdrpn_mask,
+        io.raw,
+        s.rawRandom,
+        crops,
+        io.rpn,
+        io.random,
+      ].map(String);
+    }),
+  );
+  exp.setResult({
     experiment: "eval-roi",
-    config: { ...cfg, scale: args.scale, seed: args.seed },
-    seeds: [args.seed],
-    backend,
+    out: exp.resultFile,
+    // The seed is recorded in the config too, as this result always has.
+    config: { ...cfg, scale: exp.args.scale, seed },
     prompt: { ...TESTBED_PROMPT },
     rows,
-    artifacts,
+    artifacts: [],
     notes: [
       `labels: ${JSON.stringify(labelInfo)}`,
       `pseudo-label fg box IoU with the true box (teacher set, analysis only): ${
@@ -218,56 +210,14 @@ await runMain(async () => {
       } over ${pseudoIou.length}`,
       "throughput is in the timing block (wall-clock; relative to the baseline in the same run)",
     ],
-    startedAt,
-    phases: {
-      ...phases,
-      ...Object.fromEntries(Object.entries(throughput).map(([k, v]) => [throughputPhase(k), v])),
-    },
-  });
-  await writeResult(out, result);
-  // The --json contract (issue 3): suites without the table-only fields.
-  const jsonSuites = summary.map(({ paths: _p, rawRandom: _r, ...rest }) => rest);
-  if (args.json) console.log(JSON.stringify({ suites: jsonSuites, throughput }));
-  else {
-    console.log(formatTable(
-      [
-        "suite",
-        "n",
-        "baseline",
-        "vicrop",
-        "sdrpn_box",
-        "sdrpn_mask",
-        "IoU raw",
-        "(random)",
-        "RPN crops",
-        "IoU rpn",
-        "(random)",
-      ],
-      summary.map((s) => {
-        const io = s.iou as Record<string, number>;
-        const paths = s.paths as { none: number };
-        const crops = `${(100 * (1 - paths.none / (s.n as number))).toFixed(0)} %`;
-        return [
-          s.suite,
-          s.n,
-          s.baseline,
-          s.vicrop,
-          s.sdrpn_box,
-          s.sdrpn_mask,
-          io.raw,
-          s.rawRandom,
-          crops,
-          io.rpn,
-          io.random,
-        ].map(String);
-      }),
-    ));
-    console.log(`throughput vs baseline: vicrop ${throughput.vicrop}×, sdrpn ${throughput.sdrpn}×`);
-    console.log(
+    phases,
+    summary: [
+      table,
+      `throughput vs baseline: vicrop ${throughput.vicrop}×, sdrpn ${throughput.sdrpn}×`,
       `pseudo-label IoU (teacher set): ${r3(mean(pseudoIou))}; labels ${JSON.stringify(labelInfo)}`,
-    );
-  }
-  log(`wrote ${out}`);
+    ].join("\n"),
+    json: { suites: jsonSuites, throughput },
+  });
 });
 
 function secs(t: number): number {

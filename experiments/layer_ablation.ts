@@ -42,10 +42,15 @@ await runExperiment({
 }, async (exp) => {
   const cfg = exp.config;
   const L = exp.model.counts.layers;
+  // Row extras spell the shape as the paper does: `{ B, R }` (lib/experiment/conventions.ts).
   const splits = new Map<string, { B: number; R: number; paper?: string }>();
   for (const p of PAPER_SPLITS) {
     const s = paperSplitAnalogue(p, L);
-    splits.set(layerMethod(s.B, s.R), { ...s, paper: layerMethod(p.B, p.R) });
+    splits.set(layerMethod(s.backbone, s.branch), {
+      B: s.backbone,
+      R: s.branch,
+      paper: layerMethod(p.backbone, p.branch),
+    });
   }
   for (const [B, R] of cfg.splits) {
     if (B + R > L) {
@@ -79,7 +84,7 @@ await runExperiment({
       `R kept (clipped to B' + R ≤ ${L}): ${
         PAPER_SPLITS.map((p) => {
           const s = paperSplitAnalogue(p, L);
-          return `${layerMethod(p.B, p.R)} → ${layerMethod(s.B, s.R)}`;
+          return `${layerMethod(p.backbone, p.branch)} → ${layerMethod(s.backbone, s.branch)}`;
         }).join(", ")
       }. The backbone states of each B are cached once and shared by every R and seed.`,
   );

@@ -7,45 +7,24 @@
  *   deno task pseudo-labels [--scale quick|default|full] [--set teacher.samples=4000] [--json]
  */
 import { z } from "zod";
-import { defineCli, progress, runMain } from "../lib/cli/mod.ts";
-import { initBackend } from "../lib/engine/backend.ts";
-import { MODEL_OPTION, openModel, parseWithModel, PIPELINE_SCALES } from "../lib/experiment/mod.ts";
-import { validateConfig } from "../lib/experiment/validate.ts";
+import { runExperiment } from "../lib/experiment/mod.ts";
 import { labelSummary, pipelineConfigFields } from "../lib/roi/pipeline.ts";
 import { DEFAULT_VARIANT, type LabelVariant, sinkMaskOf } from "../lib/roi/pseudo_labels.ts";
-import { ensureTeacher } from "../lib/roi/teacher_cache.ts";
 
 const Config = z.strictObject({
   ...pipelineConfigFields,
 });
 
-const cli = defineCli({
+await runExperiment({
   name: "pseudo-labels",
   description: "Run the SD-RPN teacher on training questions and store attention maps + pseudo-label inputs",
   schema: Config,
-  options: { ...MODEL_OPTION },
-  scales: {
-    quick: { teacher: PIPELINE_SCALES.quick.teacher },
-    default: {},
-    full: { teacher: PIPELINE_SCALES.full.teacher },
-  },
-});
-
-await runMain(async () => {
-  const args = await parseWithModel(cli, Deno.args, Object.keys(Config.shape));
-  if (args.help) return console.log(cli.usage());
-  const cfg = args.config;
-  await initBackend(args.backend);
-  const { model, hash: ckptHash } = await openModel(cfg.checkpoint);
-  validateConfig(cfg, model.counts);
-  const bar = progress("pseudo-labels", cfg.teacher.samples);
-  let last = 0;
+  seeded: false,
+  tool: true,
+}, async (exp) => {
+  const { model, args } = exp;
   const t0 = performance.now();
-  const teacher = await ensureTeacher(model, ckptHash, cfg.teacher, cfg.cacheDir, (done) => {
-    bar.tick(done - last);
-    last = done;
-  });
-  bar.done();
+  const teacher = await exp.teacher();
   const { grid, tokens: n } = model.counts;
   const variants: Record<string, LabelVariant> = {
     "no sink removal": { ...DEFAULT_VARIANT, sink: "none" },

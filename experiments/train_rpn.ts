@@ -7,11 +7,8 @@
  *   deno task train-rpn [--scale quick|default|full] [--seed N] [--set rpn.backbone=4] [--json]
  */
 import { z } from "zod";
-import { defineCli, runMain } from "../lib/cli/mod.ts";
-import { initBackend } from "../lib/engine/backend.ts";
-import { MODEL_OPTION, openModel, parseWithModel, PIPELINE_SCALES } from "../lib/experiment/mod.ts";
-import { validateConfig } from "../lib/experiment/validate.ts";
-import { ensureRpn, pipelineConfigFields } from "../lib/roi/pipeline.ts";
+import { runExperiment } from "../lib/experiment/mod.ts";
+import { pipelineConfigFields } from "../lib/roi/pipeline.ts";
 import { LabelVariantSchema } from "../lib/roi/pseudo_labels.ts";
 import { RpnTrainConfigSchema } from "../lib/roi/train_rpn.ts";
 
@@ -21,35 +18,15 @@ const Config = z.strictObject({
   rpn: RpnTrainConfigSchema.default(RpnTrainConfigSchema.parse({})),
 });
 
-const cli = defineCli({
+await runExperiment({
   name: "train-rpn",
   description: "Train the SD-RPN branch on pseudo-labels (frozen first B layers + R branch layers)",
   schema: Config,
-  options: { ...MODEL_OPTION },
-  scales: {
-    quick: PIPELINE_SCALES.quick,
-    default: PIPELINE_SCALES.default,
-    full: PIPELINE_SCALES.full,
-  },
-});
-
-await runMain(async () => {
-  const args = await parseWithModel(cli, Deno.args, Object.keys(Config.shape));
-  if (args.help) return console.log(cli.usage());
-  const cfg = args.config;
-  await initBackend(args.backend);
-  const { model, hash: ckptHash } = await openModel(cfg.checkpoint);
-  validateConfig(cfg, model.counts);
+  seeded: false,
+  tool: true,
+}, async (exp) => {
   const t0 = performance.now();
-  const r = await ensureRpn(
-    model,
-    { checkpointHash: ckptHash, teacher: cfg.teacher, variant: cfg.variant, train: cfg.rpn, seed: args.seed },
-    {
-      cacheDir: cfg.cacheDir,
-      backboneChunk: cfg.backboneChunk,
-      log: (m) => console.error(`train-rpn: ${m}`),
-    },
-  );
+  const r = await exp.rpn(exp.args.seed);
   const out = {
     weights: r.path,
     teacher: r.teacherPath,
@@ -60,5 +37,5 @@ await runMain(async () => {
       ? r.losses.slice(-20).reduce((a, b) => a + b, 0) / Math.min(20, r.losses.length)
       : null,
   };
-  console.log(JSON.stringify(out, null, args.json ? 0 : 2));
+  console.log(JSON.stringify(out, null, exp.args.json ? 0 : 2));
 });

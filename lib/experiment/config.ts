@@ -68,16 +68,28 @@ export const PIPELINE_SCALES = {
 
 /**
  * Scale presets: the pipeline part (teacher set, RPN training) is the same for every experiment — and for
- * eval-roi — so that experiments share their cached teacher files, backbone states and RPNs; `own` adds or
- * overrides keys per experiment.
+ * eval-roi, train-rpn and pseudo-labels — so that they share their cached teacher files, backbone states
+ * and RPNs; `own` adds or overrides keys per experiment. With `fields` (a script's config keys), a shared
+ * preset key the script's config does not have is left out (eval-base has no teacher, pseudo-labels no
+ * `n`).
  */
 export function experimentScales<C extends ExperimentConfig>(
   own: Partial<Record<Scale, DeepPartial<C>>> = {},
+  fields?: readonly string[],
 ): Record<Scale, DeepPartial<C>> {
-  const base: Record<Scale, Record<string, unknown>> = {
+  const shared: Record<Scale, Record<string, unknown>> = {
     quick: { n: 40, ...PIPELINE_SCALES.quick },
     default: { ...PIPELINE_SCALES.default },
     full: { n: 600, ...PIPELINE_SCALES.full },
+  };
+  const known = (preset: Record<string, unknown>) =>
+    fields === undefined
+      ? preset
+      : Object.fromEntries(Object.entries(preset).filter(([k]) => fields.includes(k)));
+  const base: Record<Scale, Record<string, unknown>> = {
+    quick: known(shared.quick),
+    default: known(shared.default),
+    full: known(shared.full),
   };
   const merge = (a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> => {
     const out = { ...a };

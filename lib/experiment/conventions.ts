@@ -29,6 +29,7 @@
  */
 import { canonicalJson } from "../results/hash.ts";
 import type { ResultRow } from "../results/schema.ts";
+import type { RpnShape } from "../roi/rpn.ts";
 
 /** Result `experiment` names, one per script. */
 export const EXPERIMENTS = {
@@ -232,8 +233,12 @@ export function layerMethod(b: number, r: number): string {
   return `B${b}R${r}`;
 }
 
-/** The paper's layer splits (LLaVA-1.5-7B, 32 decoder layers) and its depth. */
-export const PAPER_SPLITS = [{ B: 3, R: 3 }, { B: 15, R: 3 }, { B: 18, R: 3 }] as const;
+/** The paper's layer splits B3R3 / B15R3 / B18R3 (LLaVA-1.5-7B, 32 decoder layers) and its depth. */
+export const PAPER_SPLITS: readonly RpnShape[] = [
+  { backbone: 3, branch: 3 },
+  { backbone: 15, branch: 3 },
+  { backbone: 18, branch: 3 },
+];
 export const PAPER_LAYERS = 32;
 
 /**
@@ -241,15 +246,12 @@ export const PAPER_LAYERS = 32;
  * (round(B·layers/32), at least 1) so the branch starts at the same relative depth; R is kept as in the
  * paper but clipped so that B + R ≤ layers (the branch copies layers B..B+R−1).
  */
-export function paperSplitAnalogue(
-  split: { B: number; R: number },
-  layers: number,
-): { B: number; R: number } {
+export function paperSplitAnalogue(split: RpnShape, layers: number): RpnShape {
   if (!Number.isInteger(layers) || layers < 2) {
     throw new RangeError(`Layer count must be an integer of at least 2, got "${layers}"`);
   }
-  const B = Math.min(layers - 1, Math.max(1, Math.round((split.B * layers) / PAPER_LAYERS)));
-  return { B, R: Math.max(1, Math.min(split.R, layers - B)) };
+  const backbone = Math.min(layers - 1, Math.max(1, Math.round((split.backbone * layers) / PAPER_LAYERS)));
+  return { backbone, branch: Math.max(1, Math.min(split.branch, layers - backbone)) };
 }
 
 /** The swept parameter of a sweep-point row, or undefined for a headline row. */

@@ -53,17 +53,18 @@ Deno.test("throughputPhase() keys a method and its point stably, without bookkee
 });
 
 Deno.test("paperSplitAnalogue() scales B by depth and keeps the branch inside the model", () => {
+  const shape = (backbone: number, branch: number) => ({ backbone, branch });
   // 8 layers: 3·8/32 = 0.75 → 1, 15·8/32 = 3.75 → 4, 18·8/32 = 4.5 → 5.
   assert.deepEqual(PAPER_SPLITS.map((s) => paperSplitAnalogue(s, 8)), [
-    { B: 1, R: 3 },
-    { B: 4, R: 3 },
-    { B: 5, R: 3 },
+    shape(1, 3),
+    shape(4, 3),
+    shape(5, 3),
   ]);
   // 32 layers reproduce the paper; 6 layers clip R so that B + R ≤ 6 (18·6/32 = 3.375 → 3).
   assert.deepEqual(PAPER_SPLITS.map((s) => paperSplitAnalogue(s, 32)), [...PAPER_SPLITS]);
-  assert.deepEqual(paperSplitAnalogue({ B: 18, R: 3 }, 6), { B: 3, R: 3 });
-  assert.deepEqual(paperSplitAnalogue({ B: 31, R: 3 }, 4), { B: 3, R: 1 });
-  assert.throws(() => paperSplitAnalogue({ B: 3, R: 3 }, 1), {
+  assert.deepEqual(paperSplitAnalogue(shape(18, 3), 6), shape(3, 3));
+  assert.deepEqual(paperSplitAnalogue(shape(31, 3), 4), shape(3, 1));
+  assert.throws(() => paperSplitAnalogue(shape(3, 3), 1), {
     message: 'Layer count must be an integer of at least 2, got "1"',
   });
 });

@@ -19,15 +19,18 @@ export interface OpenedRun {
 
 /**
  * Validate the config, decide the destination of the result `<stem>.json` and check that it is writable;
- * throws with one clear message otherwise. `log` (when given) hears where a run that is not canonical writes.
+ * throws with one clear message otherwise. With `writes: false` (a step that writes no result) only the
+ * config is validated and there is no destination. `log` (when given) hears where a run that is not
+ * canonical writes.
  */
 export async function preflight<T extends object>(
   stem: string,
   args: Pick<CliArgs<T>, "config" | "scale" | "seeds" | "preset" | "setKeys">,
   run: OpenedRun,
-  log?: (message: string) => void,
-): Promise<Destination> {
+  options: { writes?: boolean; log?: (message: string) => void } = {},
+): Promise<Destination | undefined> {
   validateConfig(args.config, run.counts);
+  if (options.writes === false) return undefined;
   const dest = resultDestination(stem, {
     scale: args.scale,
     config: args.config,
@@ -39,6 +42,6 @@ export async function preflight<T extends object>(
   });
   const given = args.setKeys.includes("out") && dest.path === (args.config as { out?: unknown }).out;
   await checkWritable(dest.path, given ? "out" : undefined);
-  if (log && !dest.canonical) log(`the result goes to ${describeDestination(dest)}`);
+  if (options.log && !dest.canonical) options.log(`the result goes to ${describeDestination(dest)}`);
   return dest;
 }

@@ -24,6 +24,29 @@ export interface PairedDifference {
   metric?: typeof METRICS.deltaAccuracy | typeof METRICS.deltaThroughput;
 }
 
+/**
+ * The report sections (lib/report) an experiment's rows can feed. Sections that read one experiment
+ * (`testbed`, `table1`, `table2`, `examples`, `layers`, `dataSize`, `attentionLocalisation`) read the one
+ * entry that lists them; `ladder` and `answers` read the paper's rows from the entries that list them;
+ * `sweeps` and `localisation` render every listed experiment that has such rows (sweep points, crop
+ * IoU), in registry order.
+ */
+export const REPORT_SECTIONS = [
+  "testbed",
+  "table1",
+  "table2",
+  "examples",
+  "ladder",
+  "answers",
+  "layers",
+  "dataSize",
+  "sweeps",
+  "attentionLocalisation",
+  "localisation",
+] as const;
+/** A report section an experiment feeds. */
+export type ReportSection = typeof REPORT_SECTIONS[number];
+
 /** One experiment script. */
 export interface ExperimentEntry {
   /** Result `experiment` name; the script is `experiments/<script>.ts`. */
@@ -46,8 +69,11 @@ export interface ExperimentEntry {
    * `<B15R3>-vs-<B18R3>`.
    */
   paired: readonly PairedDifference[];
-  /** The report section(s) its rows feed. */
-  section: string;
+  /**
+   * The report sections its rows feed (besides "Results used", which lists every result); none for a
+   * result that only the results table lists.
+   */
+  sections: readonly ReportSection[];
 }
 
 /** Every experiment, in `reproduce` order: main_results first (it builds the teacher and RPNs most reuse). */
@@ -63,7 +89,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
       { a: MAIN.sdrpn, b: MAIN.vicrop },
       { a: MAIN.sdrpn, b: MAIN.vicrop, suites: ["all"], metric: "delta_throughput" },
     ],
-    section: "Table 1, Table 2, examples",
+    sections: ["table1", "table2", "examples", "localisation"],
   },
   {
     name: EXPERIMENTS.rawAttentionBaseline,
@@ -72,7 +98,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     seeded: false,
     reproduce: true,
     paired: [{ a: A.rawAttention, b: A.baseline }],
-    section: "Ablation ladder, sweeps",
+    sections: ["ladder", "sweeps", "localisation"],
   },
   {
     name: EXPERIMENTS.labelAssignment,
@@ -90,7 +116,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
       { a: A.selfAnswers, b: A.baseline },
       { a: A.selfAnswers, b: A.gtAnswers },
     ],
-    section: "Ablation ladder, answers, sweeps",
+    sections: ["ladder", "answers", "sweeps", "localisation"],
   },
   {
     name: EXPERIMENTS.sinkRemoval,
@@ -104,7 +130,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
       { a: A.attentionSinks, b: A.noSinkRemoval },
       { a: A.normSinks, b: A.noSinkRemoval },
     ],
-    section: "Ablation ladder, sweeps",
+    sections: ["ladder", "sweeps", "localisation"],
   },
   {
     name: EXPERIMENTS.maskedUpscaling,
@@ -117,7 +143,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
       { a: A.box, b: A.baseline },
       { a: A.masked, b: A.box },
     ],
-    section: "Ablation ladder, sweeps",
+    sections: ["ladder", "sweeps", "localisation"],
   },
   {
     name: EXPERIMENTS.layerAblation,
@@ -126,7 +152,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     seeded: true,
     reproduce: true,
     paired: [],
-    section: "Layers",
+    sections: ["layers", "localisation"],
   },
   {
     name: EXPERIMENTS.dataSizeSweep,
@@ -135,7 +161,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     seeded: true,
     reproduce: true,
     paired: [],
-    section: "Data size",
+    sections: ["dataSize", "localisation"],
   },
   {
     name: EXPERIMENTS.attentionLocalisation,
@@ -144,7 +170,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     seeded: false,
     reproduce: true,
     paired: [],
-    section: "Attention localisation",
+    sections: ["attentionLocalisation"],
   },
   {
     name: EXPERIMENTS.evalBase,
@@ -153,7 +179,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     seeded: false,
     reproduce: false,
     paired: [],
-    section: "Testbed",
+    sections: ["testbed"],
   },
   {
     name: EXPERIMENTS.evalRoi,
@@ -162,7 +188,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     seeded: true,
     reproduce: false,
     paired: [],
-    section: "Results",
+    sections: [],
   },
 ];
 
@@ -186,6 +212,22 @@ export function experimentEntry(name: string): ExperimentEntry {
   const entry = EXPERIMENT_REGISTRY.find((e) => e.name === name);
   if (!entry) throw new Error(`Unknown experiment "${name}" (not in lib/experiment/registry.ts)`);
   return entry;
+}
+
+/** The experiments that feed `section`, in registry order. */
+export function experimentsIn(section: ReportSection): ExperimentName[] {
+  return EXPERIMENT_REGISTRY.filter((e) => e.sections.includes(section)).map((e) => e.name);
+}
+
+/** The one experiment a single-experiment section reads; throws naming the section unless exactly one. */
+export function experimentIn(section: ReportSection): ExperimentName {
+  const names = experimentsIn(section);
+  if (names.length !== 1) {
+    throw new Error(
+      `Report section "${section}" must be fed by exactly one experiment, registry lists ${names.length}`,
+    );
+  }
+  return names[0]!;
 }
 
 /** What `deno task reproduce` runs, in order. */

@@ -4,7 +4,10 @@ import { EXPERIMENTS } from "./conventions.ts";
 import {
   EXPERIMENT_REGISTRY,
   experimentEntry,
+  experimentIn,
+  experimentsIn,
   PAIRED_DIFFERENCES,
+  REPORT_SECTIONS,
   REPRODUCE_EXPERIMENTS,
   SEED_FREE_EXPERIMENTS,
   TOOL_TASKS,
@@ -63,4 +66,49 @@ Deno.test("the report's paired differences are the registry's, for the experimen
   assert.throws(() => experimentEntry("nope"), {
     message: 'Unknown experiment "nope" (not in lib/experiment/registry.ts)',
   });
+});
+
+Deno.test("each single-experiment report section is fed by exactly one registry entry", () => {
+  const single = [
+    "testbed",
+    "table1",
+    "table2",
+    "examples",
+    "layers",
+    "dataSize",
+    "attentionLocalisation",
+  ] as const;
+  assert.deepEqual(single.map(experimentIn), [
+    "eval_base",
+    "main_results",
+    "main_results",
+    "main_results",
+    "layer_ablation",
+    "data_size_sweep",
+    "attention_localisation",
+  ]);
+  assert.throws(() => experimentIn("sweeps"), {
+    message: 'Report section "sweeps" must be fed by exactly one experiment, registry lists 4',
+  });
+});
+
+Deno.test("multi-experiment report sections list their experiments in registry order", () => {
+  assert.deepEqual(experimentsIn("sweeps"), [
+    "raw_attention_baseline",
+    "label_assignment",
+    "sink_removal",
+    "masked_upscaling",
+  ]);
+  assert.deepEqual(experimentsIn("localisation"), [
+    "main_results",
+    "raw_attention_baseline",
+    "label_assignment",
+    "sink_removal",
+    "masked_upscaling",
+    "layer_ablation",
+    "data_size_sweep",
+  ]);
+  // Every section id is fed by some experiment, and eval_roi only appears under "Results used".
+  assert.deepEqual(REPORT_SECTIONS.filter((s) => experimentsIn(s).length === 0), []);
+  assert.deepEqual(experimentEntry("eval_roi").sections, []);
 });

@@ -59,6 +59,7 @@ import {
   AGGREGATE_SUITES,
   METRICS,
   pointLabel,
+  sweepOf,
   TEXT_SUITES,
   throughputPhase,
   VISION_SUITES,
@@ -66,7 +67,7 @@ import {
 import { describeDestination, type Destination } from "./destination.ts";
 import { preflight } from "./preflight.ts";
 import { artifactHash, MODEL_OPTION, openModel, parseWithModel, releasedRpnLoader } from "./model.ts";
-import { EXPERIMENT_REGISTRY } from "./registry.ts";
+import { EXPERIMENT_REGISTRY, type ReportSection } from "./registry.ts";
 import { expandShorthands, shorthandUsage } from "./shorthands.ts";
 
 /** The aggregates of lib/experiment/conventions.ts: Table 1 and 2 averages, V* overall, all suites. */
@@ -78,8 +79,9 @@ export const REPORT_AGGREGATES: readonly Aggregate[] = [
 ];
 
 /**
- * A result whose rows the script scores itself (real benchmarks, lib/experiment/benchmark_run.ts):
- * `finish()` writes it, with the run's artifacts and phases, instead of the score table's rows.
+ * A result whose rows the script scores itself (real benchmarks, lib/experiment/benchmark_run.ts; the
+ * testbed's eval-base and eval-roi, whose rows predate the score table): `finish()` writes it, with the
+ * run's artifacts and phases, instead of the score table's rows.
  */
 export interface OwnResult {
   experiment: string;
@@ -92,6 +94,10 @@ export interface OwnResult {
   artifacts: Artifact[];
   /** Printed after the run (unless --json). */
   summary: string;
+  /** The config to record (default: the run's config with its scale). */
+  config?: Record<string, unknown>;
+  /** What `--json` prints (default: the whole result). */
+  json?: unknown;
 }
 
 /** One experiment run: open it, build and evaluate methods, then `finish()` writes the result. */
@@ -118,26 +124,40 @@ export class Experiment<C extends ExperimentConfig> {
     readonly model: Mllm,
     readonly checkpointHash: string,
     startedAt: Date,
-    /** Where `finish()` writes (lib/experiment/destination.ts), decided before the run. */
-    readonly destination: Destination,
+    /**
+     * Where the result goes (lib/experiment/destination.ts), decided and checked before the run; undefined
+     * for a tool, which writes none. A script that builds its own result (`setResult`) writes it here.
+     */
+    readonly destination: Destination | undefined,
   ) {
     this.startedAt = startedAt;
   }
 
   /** Activate the backend and load the checkpoint `config.checkpoint`. */
-  static async open<C extends ExperimentConfig>(name: string, args: CliArgs<C>): Promise<Experiment<C>> {
+  static async open<C extends ExperimentConfig>(
+    name: string,
+    args: CliArgs<C>,
+    options: { tool?: boolean } = {},
+  ): Promise<Experiment<C>> {
     const startedAt = new Date();
     const backend = await initBackend(args.backend);
     const { model, weights, hash } = await openModel(args.config.checkpoint);
-    const dest = await preflight(name, args, {
+    // Result files are named with underscores (eval-base → results/eval_base.json).
+    const dest = await preflight(name.replaceAll("-", "_"), args, {
       counts: model.counts,
       checkpointHash: hash,
       backend: backend.active,
-    });
+    }, { writes: !options.tool });
     const exp = new Experiment(name, args, backend, model, hash, startedAt, dest);
     exp.#artifacts.set(weights, { kind: "checkpoint", path: weights, hash });
     exp.log(`${args.scale} scale, seeds ${args.seeds.join(",")}, backend ${backend.active}`);
     return exp;
+  }
+
+  /** The result file (lib/experiment/destination.ts): `finish()` writes here, and so does a `setResult`. */
+  get resultFile(): string {
+    if (!this.destination) throw new Error(`Experiment "${this.name}" is a tool and writes no result file`);
+    return this.destination.path;
   }
 
   get config(): C {
@@ -350,7 +370,7 @@ export class Experiment<C extends ExperimentConfig> {
    * every method go to `timing.phases` (wall-clock, so outside the rows). Print a summary.
    */
   async finish(): Promise<void> {
-    if (this.#own) return await this.#finishOwn(this.#own);
+    if (this.#own) return await this.#write(this.#own);
     this.#checkDeclaredPairs();
     const rng = new Rng(this.seeds[0]!).fork("ci");
     this.#throughput();
@@ -360,16 +380,13 @@ export class Experiment<C extends ExperimentConfig> {
       ...this.table.metrics().filter((m) => m !== METRICS.accuracy)
         .flatMap((m) => this.table.rows(m, rng, { digits: m === "roi_tokens" ? 1 : 3 })),
     ];
-    const out = this.destination.path;
-    const result = makeResult({
+    checkReportSections(this.name, rows);
+    await this.#write({
       experiment: this.name,
-      config: { ...this.config, scale: this.args.scale } as Record<string, unknown>,
-      seeds: this.seeds,
-      backend: this.backend,
+      out: this.resultFile,
       prompt: { ...TESTBED_PROMPT },
       rows,
-      artifacts: [...this.#artifacts.values()],
-      ...(this.#examples ? { examples: this.#examples } : {}),
+      artifacts: [],
       notes: [
         `seeds ${this.seeds.join(",")} vary the RPN's training and data order; the base model and the ` +
         "questions are fixed, so baseline and training-free methods are evaluated once. Values are means over " +
@@ -382,13 +399,9 @@ export class Experiment<C extends ExperimentConfig> {
         '<point>]"), not in the rows: no row differs between identical runs.',
         ...this.#notes,
       ],
-      startedAt: this.startedAt,
-      phases: this.#phases,
+      phases: {},
+      summary: summary(rows, this.#phases),
     });
-    await writeResult(out, result);
-    if (this.args.json) console.log(JSON.stringify(result));
-    else console.log(summary(rows, this.#phases));
-    this.log(`wrote ${describeDestination(this.destination)}`);
   }
 
   /** Have `finish()` write `own` instead of the score table's rows. */
@@ -396,23 +409,26 @@ export class Experiment<C extends ExperimentConfig> {
     this.#own = own;
   }
 
-  async #finishOwn(own: OwnResult): Promise<void> {
+  /** The one place a result is built and written: the run's artifacts and phases, then `r`'s. */
+  async #write(r: OwnResult): Promise<void> {
     const result = makeResult({
-      experiment: own.experiment,
-      config: { ...this.config, scale: this.args.scale } as Record<string, unknown>,
+      experiment: r.experiment,
+      config: r.config ?? { ...this.config, scale: this.args.scale } as Record<string, unknown>,
       seeds: this.seeds,
       backend: this.backend,
-      prompt: own.prompt,
-      rows: own.rows,
-      artifacts: [...this.#artifacts.values(), ...own.artifacts],
-      notes: own.notes,
+      prompt: r.prompt,
+      rows: r.rows,
+      artifacts: [...this.#artifacts.values(), ...r.artifacts],
+      ...(this.#examples ? { examples: this.#examples } : {}),
+      notes: r.notes,
       startedAt: this.startedAt,
-      phases: { ...this.#phases, ...own.phases },
+      phases: { ...this.#phases, ...r.phases },
     });
-    await writeResult(own.out, result);
-    if (this.args.json) console.log(JSON.stringify(result));
-    else console.log(own.summary);
-    this.log(`wrote ${own.out}`);
+    await writeResult(r.out, result);
+    if (this.args.json) console.log(JSON.stringify(r.json ?? result));
+    else console.log(r.summary);
+    const dest = this.destination;
+    this.log(`wrote ${dest && r.out === dest.path ? describeDestination(dest) : r.out}`);
   }
 
   /** Per method: mean seconds per evaluation and, when the baseline ran, throughput, into the phases. */
@@ -449,6 +465,28 @@ export class Experiment<C extends ExperimentConfig> {
   }
 }
 
+/**
+ * The report renders sweep points and crop IoU only for experiments the registry lists under `sweeps` and
+ * `localisation`: a result with such rows whose entry does not list them would silently miss the report.
+ * Experiments outside the registry (tests, one-off runs) are not checked.
+ */
+export function checkReportSections(name: string, rows: readonly ResultRow[]): void {
+  const entry = EXPERIMENT_REGISTRY.find((e) => e.name === name);
+  if (!entry) return;
+  const needs: [ReportSection, boolean][] = [
+    ["sweeps", rows.some((r) => sweepOf(r) !== undefined)],
+    ["localisation", rows.some((r) => r.metric === METRICS.iou && r.suite === AGGREGATE_SUITES.mean)],
+  ];
+  for (const [section, has] of needs) {
+    if (has && !entry.sections.includes(section)) {
+      throw new Error(
+        `Experiment "${name}" writes rows for the report section "${section}" that ` +
+          "lib/experiment/registry.ts does not list for it",
+      );
+    }
+  }
+}
+
 function loaderOf(model: Mllm): { loadReleased?: ReturnType<typeof releasedRpnLoader> } {
   const loader = releasedRpnLoader(model);
   return loader ? { loadReleased: loader } : {};
@@ -465,6 +503,11 @@ export interface ExperimentSpec<S extends z.ZodObject> {
   seeded?: boolean;
   /** Shorthand options: `--<name> VALUE` = `--set <config key>=VALUE` (lib/experiment/shorthands.ts). */
   shorthands?: Readonly<Record<string, string>>;
+  /**
+   * A pipeline step run on its own (pseudo-labels, train-rpn): it prints what it built and writes no
+   * result file, so `runExperiment` does not call `finish()`. Default false.
+   */
+  tool?: boolean;
 }
 
 /** A script's command line: shared scale presets, and ≥ 3 seeds at the default scale unless seedless. */
@@ -476,6 +519,7 @@ export function experimentCli<S extends z.ZodObject>(spec: ExperimentSpec<S>): C
     options: { ...MODEL_OPTION },
     scales: experimentScales<z.infer<S> & ExperimentConfig>(
       spec.scales as Partial<Record<Scale, DeepPartial<z.infer<S> & ExperimentConfig>>>,
+      Object.keys(spec.schema.shape),
     ) as Record<Scale, DeepPartial<z.infer<S>>>,
     ...(spec.seeded === false ? {} : { seedCount: SEED_COUNT }),
   });
@@ -484,7 +528,7 @@ export function experimentCli<S extends z.ZodObject>(spec: ExperimentSpec<S>): C
 /**
  * The whole life of an experiment script: parse the command line (or print `--help`; `--model DIR` brings
  * the folder's settings, lib/experiment/model.ts `parseWithModel`), open the checkpoint,
- * run `body`, write the result. Errors end the process with `error: <message>` (lib/cli `runMain`).
+ * run `body`, write the result (not for a `tool`). Errors end the process with `error: <message>` (lib/cli `runMain`).
  */
 export async function runExperiment<S extends z.ZodObject>(
   spec: ExperimentSpec<S>,
@@ -500,9 +544,9 @@ export async function runExperiment<S extends z.ZodObject>(
     if (args.help) {
       return console.log([cli.usage(), shorthandUsage(shorthands)].filter((t) => t).join("\n\n"));
     }
-    const exp = await Experiment.open(spec.name, args);
+    const exp = await Experiment.open(spec.name, args, { tool: spec.tool });
     await body(exp);
-    await exp.finish();
+    if (!spec.tool) await exp.finish();
   });
 }
 

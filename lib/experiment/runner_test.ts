@@ -1,20 +1,5 @@
 import assert from "node:assert/strict";
-import { experimentScales, resultDir, resultPath } from "./config.ts";
-import { summary, throughputPhases } from "./runner.ts";
-
-Deno.test("experimentScales() keeps the shared pipeline presets and merges an experiment's own keys", () => {
-  const scales = experimentScales({ quick: { rpn: { branch: 3 } } as never, full: { n: 50 } as never });
-  assert.deepEqual(scales.quick, { n: 40, teacher: { samples: 1200 }, rpn: { epochs: 2, branch: 3 } });
-  assert.deepEqual(scales.default, {});
-  assert.deepEqual(scales.full, { n: 50, teacher: { samples: 12000 } });
-});
-
-Deno.test("resultPath() puts canonical results under results/ and other scales under results/scratch/<scale>", () => {
-  assert.equal(resultDir("default"), "results");
-  assert.equal(resultPath("sink_removal", "default", ""), "results/sink_removal.json");
-  assert.equal(resultPath("sink_removal", "quick", ""), "results/scratch/quick/sink_removal.json");
-  assert.equal(resultPath("sink_removal", "full", "/tmp/x.json"), "/tmp/x.json");
-});
+import { checkReportSections, summary, throughputPhases } from "./runner.ts";
 
 Deno.test("summary() tabulates accuracy by method and suite, then differences and throughput", () => {
   const phases = { "seconds baseline": 2, "throughput-baseline": 1, "throughput-masked tau=0.1": 0.61 };
@@ -75,4 +60,28 @@ Deno.test("throughputPhases() divides baseline time by method time under stable 
       ], 1),
     { message: 'Two methods share the throughput phase "throughput-B4R3 B=4 R=3"' },
   );
+});
+
+Deno.test("checkReportSections() refuses sweep or IoU rows the registry does not route to the report", () => {
+  const sweep = {
+    method: "masked",
+    suite: "doc",
+    metric: "accuracy",
+    value: 1,
+    n: 1,
+    extra: { sweep: "tau" },
+  };
+  const iou = { method: "masked", suite: "mean", metric: "iou", value: 0.1, n: 1 };
+  checkReportSections("masked_upscaling", [sweep, iou]);
+  checkReportSections("not_registered", [sweep]);
+  // Per-suite IoU rows alone do not reach the localisation table.
+  checkReportSections("attention_localisation", [{ ...iou, suite: "doc" }]);
+  assert.throws(() => checkReportSections("layer_ablation", [sweep]), {
+    message: 'Experiment "layer_ablation" writes rows for the report section "sweeps" that ' +
+      "lib/experiment/registry.ts does not list for it",
+  });
+  assert.throws(() => checkReportSections("attention_localisation", [iou]), {
+    message: 'Experiment "attention_localisation" writes rows for the report section "localisation" that ' +
+      "lib/experiment/registry.ts does not list for it",
+  });
 });

@@ -14,9 +14,9 @@ import { DASH, DERIVED_MARK, measuredCell, notRunYet } from "./cells.ts";
 import {
   AGGREGATE_SUITES,
   ATTENTION_LOCALISATION as AL,
-  EXPERIMENTS,
   isAccuracyMetric,
 } from "../experiment/conventions.ts";
+import { experimentIn } from "../experiment/registry.ts";
 import { type Measured, measuredOf, type ResultSet } from "./lookup.ts";
 import { formatEstimate, formatNumber, markdownTable } from "./markdown.ts";
 
@@ -106,8 +106,9 @@ export function headLifts(result: Result): HeadLift[] {
 /** The section "Where the teacher's attention looks (analysis only)". */
 export function attentionLocalisationSection(results: ResultSet): string {
   const out = ["## Where the teacher's attention looks (analysis only)", ""];
-  const result = results.get(EXPERIMENTS.attentionLocalisation);
-  if (!result) return [...out, notRunYet(EXPERIMENTS.attentionLocalisation), ""].join("\n");
+  const experiment = experimentIn("attentionLocalisation");
+  const result = results.get(experiment);
+  if (!result) return [...out, notRunYet(experiment), ""].join("\n");
   const rows = attentionLayerRows(result);
   if (rows.length === 0) return [...out, "The result has no attention map rows.", ""].join("\n");
   const teacher = result.config.teacher as Record<string, unknown> | undefined;

@@ -9,10 +9,10 @@ import {
   ABLATION_METHODS,
   AGGREGATE_SUITES,
   DATA_SIZE_DELTA,
-  EXPERIMENTS,
   isAccuracyMetric,
   METRICS,
 } from "../experiment/conventions.ts";
+import { experimentIn } from "../experiment/registry.ts";
 import { accuracyOf, deltaOf, findRow, type Measured, measuredOf, type ResultSet } from "./lookup.ts";
 import { formatSigned, markdownTable } from "./markdown.ts";
 import type { PaperTables } from "./paper.ts";
@@ -46,9 +46,10 @@ export function dataSizePoints(result: Result | undefined): SizePoint[] {
 
 /** The data-size section. */
 export function dataSizeSection(results: ResultSet, paper: PaperTables): string {
-  const result = results.get(EXPERIMENTS.dataSizeSweep);
+  const experiment = experimentIn("dataSize");
+  const result = results.get(experiment);
   const out = ["## Teacher data size", ""];
-  if (!result) return [...out, notRunYet(EXPERIMENTS.dataSizeSweep), ""].join("\n");
+  if (!result) return [...out, notRunYet(experiment), ""].join("\n");
   const points = dataSizePoints(result);
   const rows = points.map((p) => [
     String(p.samples),

@@ -11,6 +11,7 @@
 import type { Result } from "../results/schema.ts";
 import { DASH, DERIVED_NOTE, measuredCell, notRunYet } from "./cells.ts";
 import { ABLATION_METHODS as M, AGGREGATE_SUITES, EXPERIMENTS as E } from "../experiment/conventions.ts";
+import { experimentIn } from "../experiment/registry.ts";
 import { accuracyOf, deltaOf, type Measured, type ResultSet } from "./lookup.ts";
 import { type Align, formatSigned, markdownTable } from "./markdown.ts";
 import type { PaperTables } from "./paper.ts";
@@ -143,9 +144,10 @@ export function ladderSection(results: ResultSet, paper: PaperTables): string {
 
 /** The answer-source section: labels from ground-truth answers vs the model's own answers. */
 export function answersSection(results: ResultSet, paper: PaperTables): string {
-  const result = results.get(E.labelAssignment);
+  const experiment = experimentIn("answers");
+  const result = results.get(experiment);
   const out = ["## Answer source for the pseudo-labels", ""];
-  if (!result) return [...out, notRunYet(E.labelAssignment), ""].join("\n");
+  if (!result) return [...out, notRunYet(experiment), ""].join("\n");
   const paperRows = paper.ablations_llava_1_5_7b_avg_gain.answer_source;
   const paperOf = (answers: string) => paperRows.find((r) => r.answers === answers)?.gain;
   const variants = [

@@ -7,13 +7,8 @@
  */
 import type { Result } from "../results/schema.ts";
 import { DASH, DERIVED_NOTE, measuredCell, notRunYet } from "./cells.ts";
-import {
-  AGGREGATE_SUITES,
-  EXPERIMENTS,
-  isAccuracyMetric,
-  layerMethod,
-  PAPER_LAYERS,
-} from "../experiment/conventions.ts";
+import { AGGREGATE_SUITES, isAccuracyMetric, layerMethod, PAPER_LAYERS } from "../experiment/conventions.ts";
+import { experimentIn } from "../experiment/registry.ts";
 import { accuracyOf, type ResultSet } from "./lookup.ts";
 import { gainOf } from "./ladder.ts";
 import { type Align, formatSigned, markdownTable } from "./markdown.ts";
@@ -39,9 +34,10 @@ export function paperSplitMethod(result: Result | undefined, name: string): stri
 
 /** The B/R section. */
 export function layersSection(results: ResultSet, paper: PaperTables): string {
-  const result = results.get(EXPERIMENTS.layerAblation);
+  const experiment = experimentIn("layers");
+  const result = results.get(experiment);
   const out = ["## Layer split (B/R)", ""];
-  if (!result) return [...out, notRunYet(EXPERIMENTS.layerAblation), ""].join("\n");
+  if (!result) return [...out, notRunYet(experiment), ""].join("\n");
   const splits = layerSplits(result);
   const bs = [...new Set(splits.map((s) => s.B))];
   const rs = [...new Set(splits.map((s) => s.R))].sort((a, b) => a - b);

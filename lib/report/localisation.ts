@@ -8,6 +8,7 @@
  */
 import { DASH, measuredCell } from "./cells.ts";
 import { AGGREGATE_SUITES, METHOD_LABELS, METRICS, pointLabel } from "../experiment/conventions.ts";
+import { experimentsIn } from "../experiment/registry.ts";
 import { extraMatches, type Measured, measuredOf, type ResultSet } from "./lookup.ts";
 import { markdownTable } from "./markdown.ts";
 
@@ -23,10 +24,15 @@ export interface LocalisationRow {
   verdict: "above chance" | "not above chance" | "no CI";
 }
 
-/** Every method with an `iou` row on the mean suite, in result order then row order. */
+/**
+ * Every method with an `iou` row on the mean suite, in result order then row order, of the experiments
+ * the registry lists under `localisation`.
+ */
 export function localisationRows(results: ResultSet): LocalisationRow[] {
   const out: LocalisationRow[] = [];
+  const listed = new Set<string>(experimentsIn("localisation"));
   for (const result of results.used) {
+    if (!listed.has(result.experiment)) continue;
     for (const row of result.rows) {
       if (row.metric !== METRICS.iou || row.suite !== AGGREGATE_SUITES.mean) continue;
       const twin = (metric: string) =>

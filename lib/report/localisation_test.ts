@@ -39,3 +39,10 @@ Deno.test("localisationSection() prints crop rate in percent and IoUs with 3 dec
   assert.match(text, /\| ViCrop-style raw attention \| — +\| +— \| +0\.300 \| +— \| no CI +\|/);
   assert.equal(localisationSection(indexResults([])).includes("No result has crop IoU rows yet."), true);
 });
+
+Deno.test("localisationRows() lists only the experiments the registry puts under localisation", () => {
+  // eval_roi writes its own crop statistics; the registry lists it under no section.
+  const unlisted = fixtureResult("eval_roi", [row("sdrpn", "mean", "iou", 0.4, { ci: [0.3, 0.5] })]);
+  const rows = localisationRows(indexResults([unlisted, result]));
+  assert.deepEqual([...new Set(rows.map((r) => r.experiment))], ["raw_attention_baseline"]);
+});

@@ -11,7 +11,8 @@
 import type { Result } from "../results/schema.ts";
 import { attentionLocalisationSection } from "./attention_localisation.ts";
 import { DASH, MISMATCH_MARK } from "./cells.ts";
-import { experimentKey, EXPERIMENTS, REAL_BENCHMARKS_EXPERIMENT } from "../experiment/conventions.ts";
+import { experimentKey, REAL_BENCHMARKS_EXPERIMENT } from "../experiment/conventions.ts";
+import { experimentIn } from "../experiment/registry.ts";
 import { realBenchmarkSections } from "./benchmark_tables.ts";
 import { dataSizeSection } from "./data_size.ts";
 import { exampleFigures, type ExampleImages, examplesSection } from "./examples.ts";
@@ -59,15 +60,17 @@ export function buildReport(
   const set = indexResults(results);
   const context: PaperContext = { paper, checks: checkPaperAggregates(paper) };
   const figures = buildFigures(set);
-  const main = set.get(EXPERIMENTS.mainResults);
-  const examples = exampleFigures(main, options.exampleImages);
+  // Which experiment feeds which section is the registry's (lib/experiment/registry.ts `sections`).
+  const main = set.get(experimentIn("table1"));
+  const exampleResult = set.get(experimentIn("examples"));
+  const examples = exampleFigures(exampleResult, options.exampleImages);
   const sections = [
     header(),
     resultsSection(set),
     sourcesSection(set.used),
     testbedSection(set),
     table1Section(main, context),
-    table2Section(main, context),
+    table2Section(set.get(experimentIn("table2")), context),
     // Only with a real-benchmark result: without one the report is byte for byte what it was.
     ...realBenchmarkSections(set.get(REAL_BENCHMARKS_EXPERIMENT), context),
     ladderSection(set, paper),
@@ -79,7 +82,7 @@ export function buildReport(
     localisationSection(set),
     claimsSection(set, context),
     figuresSection(set, figures),
-    examplesSection(main, examples, FIGURES_DIR),
+    examplesSection(exampleResult, examples, FIGURES_DIR),
     paperChecksSection(context),
   ];
   return {

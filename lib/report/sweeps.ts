@@ -7,13 +7,8 @@
 import { canonicalJson } from "../results/hash.ts";
 import type { Result } from "../results/schema.ts";
 import { DERIVED_NOTE, measuredCell } from "./cells.ts";
-import {
-  ABLATION_METHODS,
-  AGGREGATE_SUITES,
-  EXPERIMENTS,
-  isAccuracyMetric,
-  sweepOf,
-} from "../experiment/conventions.ts";
+import { ABLATION_METHODS, AGGREGATE_SUITES, isAccuracyMetric, sweepOf } from "../experiment/conventions.ts";
+import { experimentsIn } from "../experiment/registry.ts";
 import { accuracyOf, deltaOf, type Measured, type ResultSet, throughputOf } from "./lookup.ts";
 import { markdownTable } from "./markdown.ts";
 
@@ -88,7 +83,7 @@ export function valueText(value: unknown): string {
 export function sweepsSection(results: ResultSet): string {
   const out = ["## Sweeps", ""];
   let any = false;
-  for (const experiment of Object.values(EXPERIMENTS)) {
+  for (const experiment of experimentsIn("sweeps")) {
     const result = results.get(experiment);
     const groups = result ? sweepGroups(result) : [];
     if (groups.length === 0) continue;

@@ -6,7 +6,8 @@
  * @module
  */
 import { DASH, DERIVED_NOTE, measuredCell, notRunYet } from "./cells.ts";
-import { AGGREGATE_SUITES, EXPERIMENTS, TEXT_SUITES, VISION_SUITES } from "../experiment/conventions.ts";
+import { AGGREGATE_SUITES, TEXT_SUITES, VISION_SUITES } from "../experiment/conventions.ts";
+import { experimentIn } from "../experiment/registry.ts";
 import { accuracyOf, deltaOf, type ResultSet } from "./lookup.ts";
 import { markdownTable } from "./markdown.ts";
 
@@ -14,9 +15,10 @@ const MODES = ["global", "oracle", "random"] as const;
 
 /** The testbed-check section. */
 export function testbedSection(results: ResultSet): string {
-  const result = results.get(EXPERIMENTS.evalBase);
+  const experiment = experimentIn("testbed");
+  const result = results.get(experiment);
   const out = ["## Testbed check: does the testbed need fine detail?", ""];
-  if (!result) return [...out, notRunYet(EXPERIMENTS.evalBase), ""].join("\n");
+  if (!result) return [...out, notRunYet(experiment), ""].join("\n");
   const suites = [...TEXT_SUITES, ...VISION_SUITES, AGGREGATE_SUITES.mean];
   const rows = suites.map((suite) => [
     suite,

@@ -169,15 +169,19 @@ Deno.test("the holder's heartbeat goes on while its main thread is blocked, so w
     const holder = withLock(path, async () => {
       events.push("holder in");
       await sleep(100); // let the heartbeat worker start
-      const until = performance.now() + 600;
+      // Blocked for 4× the stale limit: without the worker's heartbeat the waiter would take over. The limit
+      // is generous next to the 50 ms beat so that a loaded machine (CI) cannot starve the worker past it.
+      const until = performance.now() + 4000;
       while (performance.now() < until) { /* a long synchronous computation */ }
+      // Yield: a waiter that found the heartbeat stale after the block would take over right here.
+      await sleep(200);
       events.push("holder out");
-    }, { heartbeatMs: 20, staleMs: 300, report: quiet });
+    }, { heartbeatMs: 50, staleMs: 1000, report: quiet });
     await sleep(20);
     const waiter = withLock(path, () => {
       events.push("waiter in");
       return Promise.resolve();
-    }, { staleMs: 300, pollMs: 10, report: quiet });
+    }, { staleMs: 1000, pollMs: 10, report: quiet });
     await Promise.all([holder, waiter]);
     assert.deepEqual(events, ["holder in", "holder out", "waiter in"]);
   });

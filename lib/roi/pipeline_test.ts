@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { initBackend } from "../engine/backend.ts";
 import { tinyTestModel } from "../../tests/fixtures/tiny_model.ts";
-import { disposeRpn, ensureRpn, type RpnSpec } from "./pipeline.ts";
+import { disposeRpn, ensureRpn, type RpnSpec, teacherSubset } from "./pipeline.ts";
 import { DEFAULT_VARIANT } from "./pseudo_labels.ts";
 import { TeacherConfigSchema } from "./teacher_cache.ts";
 import { RpnTrainConfigSchema } from "./train_rpn.ts";
@@ -70,3 +70,22 @@ function lastTensor(bytes: Uint8Array): { name: string; start: number; end: numb
     .sort(([, a], [, b]) => b.data_offsets![1] - a.data_offsets![1])[0]!;
   return { name, start: entry.data_offsets![0], end: entry.data_offsets![1] };
 }
+
+Deno.test("teacherSubset() takes the first indices of the seeded shuffle, sorted, nested across sizes", () => {
+  // Golden shuffles of 0..9 from an independent sfc32 implementation (see lib/engine/rng_test.ts):
+  // seed 0 → [1, 5, 0, 2, 4, 8, 3, 7, 6, 9], seed 1 → [0, 4, 6, 8, 5, 3, 7, 1, 9, 2].
+  assert.deepEqual(teacherSubset(10, 3, 0), [0, 1, 5]);
+  assert.deepEqual(teacherSubset(10, 7, 0), [0, 1, 2, 3, 4, 5, 8]);
+  assert.deepEqual(teacherSubset(10, 3, 1), [0, 4, 6]);
+  assert.deepEqual(teacherSubset(10, 10, 1), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  const small = teacherSubset(10, 3, 0);
+  assert.ok(small.every((i) => teacherSubset(10, 7, 0).includes(i)));
+});
+
+Deno.test("teacherSubset() refuses a size outside 1..samples, naming it", () => {
+  for (const size of [0, 11, 2.5]) {
+    assert.throws(() => teacherSubset(10, size, 0), {
+      message: `Invalid teacher subset "${size}": expected an integer from 1 to 10`,
+    });
+  }
+});
