@@ -168,6 +168,18 @@ export {
   VicropConfigSchema,
 } from "./lib/experiment/mod.ts";
 /**
+ * Checks before any work: where a result may go (only the canonical run writes `results/*.json`; others go to
+ * `results/scratch/<hash>/`), and every config value against the model's depth, heads and grid.
+ */
+export {
+  CANONICAL_BACKEND,
+  type Destination,
+  preflight,
+  resultDestination,
+  SHIPPED_CHECKPOINT_HASH,
+  validateConfig,
+} from "./lib/experiment/mod.ts";
+/**
  * The one registry of experiments (name, script, task, seeded, run by reproduce, paired differences, report
  * section); `reproduce`'s list and the report's paired differences derive from it.
  */
