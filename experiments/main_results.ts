@@ -48,7 +48,7 @@ await runExperiment({
   shorthands: REAL_SHORTHANDS,
 }, async (exp) => {
   const cfg = exp.config;
-  if (cfg.real.data !== "") return await evaluateRealBenchmarks(exp);
+  if (cfg.real && cfg.real.data !== "") return await evaluateRealBenchmarks(exp);
   const suites = await exp.suites();
   const [baseline, vicrop, sdrpn, sdrpnBox] = [M.baseline, M.vicrop, M.sdrpn, M.sdrpnBox].map((m) => ({
     method: m,

@@ -23,9 +23,12 @@ export const RealBenchmarksSchema = z.strictObject({
 });
 export type RealBenchmarksConfig = z.infer<typeof RealBenchmarksSchema>;
 
-/** The config key of a script that can run on the real benchmarks. */
+/**
+ * The config key of a script that can run on the real benchmarks. Absent unless given (`--data` or
+ * `--set real.…`), so a testbed run's recorded config and config hash stay what they were before the key existed.
+ */
 export const realBenchmarkFields = {
-  real: RealBenchmarksSchema.default(RealBenchmarksSchema.parse({})),
+  real: RealBenchmarksSchema.optional(),
 };
 
 /** `--data`, `--benchmarks`, `--limit` (lib/experiment/shorthands.ts). */

@@ -49,7 +49,7 @@ import {
 import type { Experiment } from "./runner.ts";
 
 /** The config a real-benchmark run reads. */
-export type RealRunConfig = ExperimentConfig & { real: RealBenchmarksConfig; vicrop: VicropConfig };
+export type RealRunConfig = ExperimentConfig & { real?: RealBenchmarksConfig; vicrop: VicropConfig };
 
 /** Table 1's benchmarks, whose headline values `mean-text` averages (the paper's "Ave"). */
 export const TABLE1_BENCHMARKS: readonly BenchmarkName[] = [
@@ -92,6 +92,9 @@ interface Answers {
 export async function evaluateRealBenchmarks(exp: Experiment<RealRunConfig>): Promise<void> {
   const cfg = exp.config;
   const { real } = cfg;
+  if (!real || real.data === "") {
+    throw new Error('Cannot evaluate real benchmarks: config key "real.data" is empty');
+  }
   const names = parseBenchmarkList(real.benchmarks);
   // Released weights (`--set rpn.released=PATH`) are the same for every seed: one evaluation.
   const released = cfg.rpn.released;
