@@ -229,15 +229,37 @@ export function embedSequence(params: Params, config: ModelConfig, seq: Sequence
   let at = 0;
   for (const p of seq.patches) windows.set(p, at), at += p.length;
   const visual = encodeImages(params, config, windows, perBlock * B); // [blocks·B, N, d]
+  return spliceVisual(seq, text, (k) => tf.slice(visual, [k * B, 0, 0], [B, n, config.dim]));
+}
+
+/**
+ * Text embeddings [B, T, d] with visual block k's encoded tokens (`block(k)`: [B, N, d]) at its slots: all N
+ * in grid order, or the kept ones `seq.visualGather` names (buildSequences `dropMasked`).
+ */
+export function spliceVisual(
+  seq: SequenceBatch,
+  text: tf.Tensor3D,
+  block: (k: number) => tf.Tensor3D,
+): tf.Tensor3D {
+  const [B, , d] = text.shape;
   const pieces: tf.Tensor3D[] = [];
   let cursor = 0;
-  for (let k = 0; k < perBlock; k++) {
+  for (let k = 0; k < seq.patches.length; k++) {
     const start = seq.visualStarts[k]!;
-    pieces.push(tf.slice(text, [0, cursor, 0], [B, start - cursor, config.dim]));
-    pieces.push(tf.slice(visual, [k * B, 0, 0], [B, n, config.dim]));
-    cursor = start + n;
+    const K = seq.blockLengths[k]!;
+    const gather = seq.visualGather[k];
+    pieces.push(tf.slice(text, [0, cursor, 0], [B, start - cursor, d]));
+    const tokens = block(k); // [B, N, d]
+    if (!gather) pieces.push(tokens);
+    else {
+      const n = tokens.shape[1];
+      const flat = Int32Array.from(gather, (j, i) => Math.floor(i / Math.max(K, 1)) * n + j);
+      const picked = tf.gather(tf.reshape(tokens, [B * n, d]), tf.tensor1d(flat, "int32")); // [B·K, d]
+      pieces.push(tf.reshape(picked, [B, K, d]) as tf.Tensor3D);
+    }
+    cursor = start + K;
   }
-  pieces.push(tf.slice(text, [0, cursor, 0], [B, seq.length - cursor, config.dim]));
+  pieces.push(tf.slice(text, [0, cursor, 0], [B, seq.length - cursor, d]));
   return tf.concat(pieces, 1) as tf.Tensor3D;
 }
 

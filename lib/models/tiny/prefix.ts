@@ -12,6 +12,7 @@ import {
   type KvCache,
   type LayerCache,
   ropeTables,
+  spliceVisual,
 } from "./forward.ts";
 import type { Params } from "./params.ts";
 import type { SequenceBatch } from "./sequence.ts";
@@ -266,16 +267,11 @@ function embedWithPrefix(
     for (const p of seq.patches.slice(1)) windows.set(p, at), at += p.length;
     visual = encodeImages(params, config, windows, extra * B); // [extra·B, N, d]
   }
-  const pieces: tf.Tensor3D[] = [];
-  let cursor = 0;
-  for (let k = 0; k < seq.patches.length; k++) {
-    const start = seq.visualStarts[k]!;
-    pieces.push(tf.slice(text, [0, cursor, 0], [B, start - cursor, d]));
-    pieces.push(k === 0 ? visual0 : tf.slice(visual!, [(k - 1) * B, 0, 0], [B, n, d]));
-    cursor = start + n;
-  }
-  pieces.push(tf.slice(text, [0, cursor, 0], [B, seq.length - cursor, d]));
-  return tf.concat(pieces, 1) as tf.Tensor3D;
+  return spliceVisual(
+    seq,
+    text,
+    (k) => k === 0 ? visual0 : tf.slice(visual!, [(k - 1) * B, 0, 0], [B, n, d]),
+  );
 }
 
 function checkPrefix(config: ModelConfig, seq: SequenceBatch, prefix: PrefixState): void {
