@@ -10,6 +10,8 @@ import { type EvalSuite, evaluateSuite, type MethodSpec } from "./evaluate.ts";
 import { initRpn } from "./rpn.ts";
 import { roiBlocks, type Rpn, stageOne } from "./two_stage.ts";
 import { proposeRoi } from "./propose.ts";
+import { generate } from "../models/tiny/generate.ts";
+import { buildSequences } from "../models/tiny/sequence.ts";
 
 await initBackend("wasm");
 /** Random weights scaled ×10 in the decoder, so that answers and RoI maps are not near-uniform. */
@@ -112,4 +114,74 @@ Deno.test("evaluateSuite() answers SD-RPN methods identically with and without p
   assert.deepEqual(on.map((r) => r.answers), off.map((r) => r.answers));
   assert.deepEqual(on.map((r) => r.paths), off.map((r) => r.paths));
   assert.ok(on[0]!.paths!.none < items.length, "some question gets an RoI");
+});
+
+Deno.test("evaluateSuite() answers ViCrop methods identically with and without reusing the first pass's prefix", async () => {
+  const suite: EvalSuite = {
+    name: "doc",
+    family: "anls",
+    kind: "text",
+    jsonlPath: "x.jsonl",
+    datasetHash: "0000000000000000",
+    items: items.map((it, i) => ({
+      sample: { question: it.question, box: [0, 0, 8, 8] } as unknown as Sample,
+      image: images[i]!,
+      pixels: it.pixels,
+    })),
+  };
+  const methods: MethodSpec[] = [false, true].map((relative) => ({
+    kind: "vicrop",
+    key: { method: relative ? "vicrop_rel" : "vicrop" },
+    layer: 2,
+    relative,
+    sizes: [2, 3],
+    select: "sum",
+  }));
+  const on = await evaluateSuite(model, suite, methods, { batchSize: 2, maxNewTokens: 4 });
+  const off = await evaluateSuite(model, suite, methods, {
+    batchSize: 2,
+    maxNewTokens: 4,
+    reusePrefix: false,
+  });
+  assert.deepEqual(on.map((r) => r.answers), off.map((r) => r.answers));
+  assert.deepEqual(on.map((r) => r.crops), off.map((r) => r.crops));
+  assert.ok(on[0]!.crops.some((c) => c !== null), "some question gets a crop");
+});
+
+Deno.test("the model drops masked RoI tokens in stage 2 and answers as with them masked in place", async () => {
+  const rois = await Promise.all(
+    items.map((_, i) =>
+      roiBlocks(
+        model,
+        images[i]!,
+        proposeRoi(Array.from({ length: N }, (_, j) => (j === i || j === N - 1 - i ? 8 : -8)), grid, {
+          threshold: -0.5,
+          maxArea: N,
+        }),
+      )
+    ),
+  );
+  const masked = rois.filter((r) => r.blocks.length === 1 && r.blocks[0]!.keep);
+  assert.ok(masked.length > 0, "some proposal takes the masked path");
+  const requests = items.map((it, i) => ({
+    question: it.question,
+    blocks: [{ pixels: it.pixels }, ...rois[i]!.blocks],
+  }));
+  // A batch of masked-path requests is shorter by the tokens its rows all drop.
+  const onlyMasked = requests.filter((r) => r.blocks.length === 2 && r.blocks[1]!.keep);
+  const kept = Math.max(...onlyMasked.map((r) => r.blocks[1]!.keep!.reduce((a, k) => a + k, 0)));
+  const unmasked = onlyMasked.map((r) => ({ ...r, blocks: [r.blocks[0]!, { pixels: r.blocks[1]!.pixels }] }));
+  assert.equal(model.sequences(onlyMasked).length, model.sequences(unmasked).length - (N - kept));
+  const dropped = await model.generate(requests, { maxNewTokens: 4 });
+  const inPlace = await generate(
+    model.params,
+    model.config,
+    buildSequences(
+      model.tokenizer,
+      model.config,
+      requests.map((r) => ({ question: model.tokenizer.encode(r.question), blocks: r.blocks })),
+    ),
+    { maxNewTokens: 4, eosId: model.tokenizer.special("<eos>") },
+  );
+  assert.deepEqual(dropped.map((g) => g.tokens), inPlace.tokens);
 });

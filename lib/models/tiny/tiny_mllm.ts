@@ -79,14 +79,14 @@ export class TinyMllm implements Mllm {
     return cropResize(image, box, this.config.imageSize);
   }
 
-  /** The batch layout of prompts (and answers, when given). */
+  /** The batch layout of prompts (and answers, when given); RoI blocks hold their kept tokens only. */
   sequences(prompts: readonly (Prompt & { answer?: AnsweredPrompt["answer"] })[]): SequenceBatch {
     const items: SequenceItem[] = prompts.map((p) => ({
       question: this.tokenizer.encode(p.question),
       ...(p.answer !== undefined ? { answer: this.answerIds(p.answer) } : {}),
       blocks: p.blocks,
     }));
-    return buildSequences(this.tokenizer, this.config, items);
+    return buildSequences(this.tokenizer, this.config, items, { dropMasked: true });
   }
 
   prefill(prompts: readonly Prompt[], depth: number, options: { keepPrefix?: boolean } = {}): Prefill {
@@ -116,7 +116,9 @@ export class TinyMllm implements Mllm {
       eosId: this.tokenizer.special("<eos>"),
       captureLayers: [...capture],
       ...(prefix ? { prefix } : {}),
+      keepPrefix: options.keepPrefix ?? false,
     }).finally(() => prefix && disposePrefix(prefix));
+    const kept = gen.prefix ? await this.prefixRows(gen.prefix) : null;
     const start = seq.visualStarts[0]!;
     const H = this.config.heads;
     const n = this.counts.tokens;
@@ -126,6 +128,7 @@ export class TinyMllm implements Mllm {
       attention: capture.map((_, i) =>
         gen.captured[i]![b]!.map((row) => imageColumns(row, H, row.length / H, start, n))
       ),
+      ...(options.keepPrefix ? { prefix: kept?.[b] ?? null } : {}),
     }));
   }
 

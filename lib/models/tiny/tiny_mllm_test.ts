@@ -101,6 +101,23 @@ Deno.test("generate() from kept prefix rows gives the same answers as without th
   assert.equal(plain.length, 3);
 });
 
+Deno.test("generate() with keepPrefix returns full-depth prefix rows a second pass over [image, crop] reuses", async () => {
+  const first = await model.generate(prompts, { maxNewTokens: 4, keepPrefix: true });
+  const plain = await model.generate(prompts, { maxNewTokens: 4 });
+  assert.deepEqual(first.map((g) => g.tokens), plain.map((g) => g.tokens));
+  assert.equal(plain[0]!.prefix, undefined);
+  assert.deepEqual(first.map((g) => g.prefix!.depth), [config.layers, config.layers, config.layers]);
+  const second = prompts.map((q) => ({ ...q, blocks: [...q.blocks, q.blocks[0]!] }));
+  const withRows = await model.generate(second, {
+    maxNewTokens: 4,
+    prefixes: first.map((g) => g.prefix!),
+    captureLayers: [1],
+  });
+  const withoutRows = await model.generate(second, { maxNewTokens: 4, captureLayers: [1] });
+  assert.deepEqual(withRows.map((g) => g.tokens), withoutRows.map((g) => g.tokens));
+  assert.deepEqual(withRows.map((g) => g.attention), withoutRows.map((g) => g.attention));
+});
+
 Deno.test("generate() returns the fed-back tokens' attention rows restricted to the image columns", async () => {
   const gen = await model.generate(prompts, { maxNewTokens: 4, captureLayers: [2, 5] });
   const ref = await generate(model.params, config, seq, {
