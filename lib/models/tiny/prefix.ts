@@ -5,12 +5,12 @@ import { gridOf, type ModelConfig } from "./config.ts";
 
 export { causalBiasFrom };
 import {
-  causalBias,
   decoderLayer,
   encodeImages,
   type ForwardResult,
   type KvCache,
   type LayerCache,
+  layerMask,
   ropeTables,
   spliceVisual,
 } from "./forward.ts";
@@ -208,9 +208,9 @@ export function forwardFromPrefix(
     const newPositions = new Int32Array(B * Tn);
     for (let b = 0; b < B; b++) newPositions.set(seq.positions.subarray(b * T + P, (b + 1) * T), b * Tn);
     const rope = ropeTables(newPositions, B, Tn, config.headDim, config.ropeBase);
-    const bias = causalBiasFrom(seq.valid, B, T, P);
+    const mask = layerMask(config, seq.valid, B, T, P);
     for (let l = 0; l < prefix.depth; l++) {
-      const r = decoderLayer(params, config, `lm.layers.${l}.`, x, rope, bias, prefix.layers[l]);
+      const r = decoderLayer(params, config, `lm.layers.${l}.`, x, rope, mask, prefix.layers[l]);
       x = r.out;
       if (options.cache) caches.push(r.cache);
     }
@@ -219,9 +219,9 @@ export function forwardFromPrefix(
   x = tf.concat([prefix.hidden, x], 1) as tf.Tensor3D;
   if (prefix.depth < config.layers) {
     const rope = ropeTables(seq.positions, B, T, config.headDim, config.ropeBase);
-    const bias = causalBias(seq.valid, B, T);
+    const mask = layerMask(config, seq.valid, B, T, 0);
     for (let l = prefix.depth; l < config.layers; l++) {
-      const r = decoderLayer(params, config, `lm.layers.${l}.`, x, rope, bias);
+      const r = decoderLayer(params, config, `lm.layers.${l}.`, x, rope, mask);
       x = r.out;
       if (options.cache) caches.push(r.cache);
     }

@@ -21,7 +21,7 @@ import type {
 } from "../../model/mllm.ts";
 import type { Params, TensorMap } from "../../model/tensors.ts";
 import { gridOf, type ModelConfig } from "./config.ts";
-import { causalBias, decoderLayer, forward, ropeTables } from "./forward.ts";
+import { decoderLayer, forward, type LayerMask, layerMask, ropeTables } from "./forward.ts";
 import { generate } from "./generate.ts";
 import {
   capturePrefix,
@@ -40,7 +40,7 @@ const QUERY_KEY_LEAVES = ["attnNorm", "wq", "wk"] as const;
 
 interface TinyContext extends LayerContext {
   rope: { cos: tf.Tensor4D; sin: tf.Tensor4D };
-  bias: tf.Tensor4D;
+  mask: LayerMask;
 }
 
 /**
@@ -191,13 +191,13 @@ export class TinyMllm implements Mllm {
     return {
       layout,
       rope: ropeTables(layout.positions, B, T, this.config.headDim, this.config.ropeBase),
-      bias: causalBias(layout.valid, B, T),
+      mask: layerMask(this.config, layout.valid, B, T, 0),
     };
   }
 
   decoderLayer(weights: LayerWeights, x: tf.Tensor3D, context: LayerContext): tf.Tensor3D {
     const c = context as TinyContext;
-    return decoderLayer(weights as Params, this.config, "", x, c.rope, c.bias).out;
+    return decoderLayer(weights as Params, this.config, "", x, c.rope, c.mask).out;
   }
 
   norm(weight: tf.Tensor, x: tf.Tensor3D): tf.Tensor3D {
