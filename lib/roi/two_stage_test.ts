@@ -10,8 +10,6 @@ import { type EvalSuite, evaluateSuite, type MethodSpec } from "./evaluate.ts";
 import { initRpn } from "./rpn.ts";
 import { roiBlocks, type Rpn, stageOne } from "./two_stage.ts";
 import { proposeRoi } from "./propose.ts";
-import { generate } from "../models/tiny/generate.ts";
-import { buildSequences } from "../models/tiny/sequence.ts";
 
 await initBackend("wasm");
 /** Random weights scaled ×10 in the decoder, so that answers and RoI maps are not near-uniform. */
@@ -146,42 +144,4 @@ Deno.test("evaluateSuite() answers ViCrop methods identically with and without r
   assert.deepEqual(on.map((r) => r.answers), off.map((r) => r.answers));
   assert.deepEqual(on.map((r) => r.crops), off.map((r) => r.crops));
   assert.ok(on[0]!.crops.some((c) => c !== null), "some question gets a crop");
-});
-
-Deno.test("the model drops masked RoI tokens in stage 2 and answers as with them masked in place", async () => {
-  const rois = await Promise.all(
-    items.map((_, i) =>
-      roiBlocks(
-        model,
-        images[i]!,
-        proposeRoi(Array.from({ length: N }, (_, j) => (j === i || j === N - 1 - i ? 8 : -8)), grid, {
-          threshold: -0.5,
-          maxArea: N,
-        }),
-      )
-    ),
-  );
-  const masked = rois.filter((r) => r.blocks.length === 1 && r.blocks[0]!.keep);
-  assert.ok(masked.length > 0, "some proposal takes the masked path");
-  const requests = items.map((it, i) => ({
-    question: it.question,
-    blocks: [{ pixels: it.pixels }, ...rois[i]!.blocks],
-  }));
-  // A batch of masked-path requests is shorter by the tokens its rows all drop.
-  const onlyMasked = requests.filter((r) => r.blocks.length === 2 && r.blocks[1]!.keep);
-  const kept = Math.max(...onlyMasked.map((r) => r.blocks[1]!.keep!.reduce((a, k) => a + k, 0)));
-  const unmasked = onlyMasked.map((r) => ({ ...r, blocks: [r.blocks[0]!, { pixels: r.blocks[1]!.pixels }] }));
-  assert.equal(model.sequences(onlyMasked).length, model.sequences(unmasked).length - (N - kept));
-  const dropped = await model.generate(requests, { maxNewTokens: 4 });
-  const inPlace = await generate(
-    model.params,
-    model.config,
-    buildSequences(
-      model.tokenizer,
-      model.config,
-      requests.map((r) => ({ question: model.tokenizer.encode(r.question), blocks: r.blocks })),
-    ),
-    { maxNewTokens: 4, eosId: model.tokenizer.special("<eos>") },
-  );
-  assert.deepEqual(dropped.map((g) => g.tokens), inPlace.tokens);
 });
