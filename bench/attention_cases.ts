@@ -13,7 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import { attentionBackward, attentionForward } from "../lib/engine/attention_kernel/kernel.ts";
 import { fusedAttention } from "../lib/engine/attention_kernel/fused_attention.ts";
 import { Rng } from "../lib/engine/rng.ts";
-import { attend, causalBias } from "../lib/model/mllm.ts";
+import { attend, causalBias } from "../lib/engine/attention.ts";
 
 /** One timed piece of work. */
 export interface AttentionCase {

@@ -20,10 +20,10 @@ import { parseArgs } from "node:util";
 import { CODE_CHARS, VOCAB_WORDS } from "../lib/data/vocab.ts";
 import { initBackend } from "../lib/engine/backend.ts";
 import { Rng } from "../lib/engine/rng.ts";
-import { gridOf, type ModelConfig, ModelConfigSchema } from "../lib/model/config.ts";
-import { disposeCache, generate } from "../lib/model/generate.ts";
-import { forward } from "../lib/model/mllm.ts";
-import { initParams, type Params } from "../lib/model/params.ts";
+import { gridOf, type ModelConfig, ModelConfigSchema } from "../lib/models/tiny/config.ts";
+import { disposeCache, generate } from "../lib/models/tiny/generate.ts";
+import { forward } from "../lib/models/tiny/forward.ts";
+import { initParams, type Params } from "../lib/models/tiny/params.ts";
 import {
   capturePrefix,
   disposePrefix,
@@ -32,10 +32,10 @@ import {
   prefixRows,
   type PrefixState,
   stackPrefix,
-} from "../lib/model/prefix.ts";
-import { buildSequences, type SequenceBatch } from "../lib/model/sequence.ts";
-import { randomPixels, tinyModel } from "../lib/model/test_helpers.ts";
-import { Tokenizer } from "../lib/model/tokenizer.ts";
+} from "../lib/models/tiny/prefix.ts";
+import { buildSequences, type SequenceBatch } from "../lib/models/tiny/sequence.ts";
+import { randomPixels, tinyModel } from "../lib/models/tiny/test_helpers.ts";
+import { Tokenizer } from "../lib/models/tiny/tokenizer.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,

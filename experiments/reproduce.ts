@@ -8,7 +8,7 @@
  * twice. Output of each experiment is passed through with its name in front. Then, when
  * experiments/report.ts exists and every experiment succeeded, the report is built from the results folder.
  *
- *   deno task reproduce [--scale quick|default|full] [--seeds 0,1,2] [--backend wasm]
+ *   deno task reproduce [--scale quick|default|full] [--seeds 0,1,2] [--backend wasm] [--timing-repeats 3]
  *                       [--set 'set=["checkpoint=data/base"]'] [--set 'experiments=["main_results"]']
  */
 import { existsSync } from "node:fs";
@@ -23,6 +23,7 @@ import {
 } from "../lib/experiment/mod.ts";
 import { driverResultsDir } from "../lib/experiment/destination.ts";
 import { formatTable } from "../lib/cli/table.ts";
+import { TIMING_OPTION, timingRepeats } from "../lib/experiment/timing.ts";
 
 /** In run order (lib/experiment/registry.ts): main_results first, attention_localisation last. */
 const ALL = REPRODUCE_EXPERIMENTS as readonly [ExperimentName, ...ExperimentName[]];
@@ -51,6 +52,7 @@ const cli = defineCli({
   schema: Config,
   scales: { quick: {}, default: {}, full: {} },
   seedCount: SEED_COUNT,
+  options: { ...TIMING_OPTION },
 });
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -73,6 +75,8 @@ await runMain(async () => {
   }
   // A subset of experiments, the process count or the report do not change any result.
   const outDir = cfg.outDir || driverResultsDir(args, ["experiments", "parallel", "outDir", "report"]);
+  const repeats = args.options["timing-repeats"];
+  if (repeats !== undefined) timingRepeats(args.scale, repeats); // fail before the first experiment
   const t0 = performance.now();
   console.error(
     `reproduce: ${cfg.experiments.length} experiments, ${cfg.parallel} at a time, ${args.scale} scale, seeds ` +
@@ -93,6 +97,7 @@ await runMain(async () => {
         "--backend",
         args.backend,
         ...seeds,
+        ...(repeats !== undefined ? ["--timing-repeats", repeats] : []),
         ...sets.flatMap((s) => ["--set", s]),
       ];
       console.error(`reproduce: start ${name}`);

@@ -39,7 +39,14 @@ export async function answerAll(
     groups.set(key, g);
   });
   const size = Math.min(batchSize, model.maxBatch);
-  for (const indices of groups.values()) {
+  for (const group of groups.values()) {
+    // Fewest visual tokens first (stable): masked RoI blocks of similar size share a batch, whose RoI
+    // block is as long as its longest row's (a model that drops masked tokens then computes fewer).
+    const indices = group.map((i) => [i, visualTokens(requests[i]!, model.counts.tokens)] as const).sort((
+      a,
+      b,
+    ) => a[1] - b[1])
+      .map(([i]) => i);
     for (let s = 0; s < indices.length; s += size) {
       const chunk = indices.slice(s, s + size);
       const prefixes = chunk.map((i) => requests[i]!.prefix).filter((p) => p !== undefined);
@@ -53,4 +60,11 @@ export async function answerAll(
   }
   if (tf.memory().numTensors > 10_000) throw new Error(`Tensor leak: ${tf.memory().numTensors} live tensors`);
   return answers;
+}
+
+/** Visual tokens a request's blocks hold: each block's kept tokens, or all N. */
+function visualTokens(request: AnswerRequest, n: number): number {
+  let total = 0;
+  for (const b of request.blocks) total += b.keep ? b.keep.reduce((a, k) => a + k, 0) : n;
+  return total;
 }

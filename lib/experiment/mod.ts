@@ -19,3 +19,4 @@ export * from "./registry.ts";
 export * from "./runner.ts";
 export * from "./shorthands.ts";
 export * from "./validate.ts";
+export * from "./timing.ts";

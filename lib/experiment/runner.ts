@@ -68,6 +68,7 @@ import { describeDestination, type Destination } from "./destination.ts";
 import { preflight } from "./preflight.ts";
 import { artifactHash, MODEL_OPTION, openModel, parseWithModel, releasedRpnLoader } from "./model.ts";
 import { EXPERIMENT_REGISTRY, type ReportSection } from "./registry.ts";
+import { type MethodTiming, TIMING_OPTION, timingPhases, timingRepeats } from "./timing.ts";
 import { expandShorthands, shorthandUsage } from "./shorthands.ts";
 
 /** The aggregates of lib/experiment/conventions.ts: Table 1 and 2 averages, V* overall, all suites. */
@@ -107,7 +108,7 @@ export class Experiment<C extends ExperimentConfig> {
   readonly startedAt: Date;
   readonly #artifacts = new Map<string, Artifact>();
   readonly #phases: Record<string, number> = {};
-  readonly #seconds = new Map<string, { key: RowKey; seconds: number; runs: number }>();
+  readonly #seconds = new Map<string, MethodTiming>();
   /** Random-box draws made so far per "<row id>/<suite>" (one stream per repetition). */
   readonly #randomDraws = new Map<string, number>();
   readonly #pairs: { a: RowKey; b: RowKey; label?: RowKey }[] = [];
@@ -302,9 +303,20 @@ export class Experiment<C extends ExperimentConfig> {
       batchSize: this.config.batchSize,
       progress: (suite, total) => progress(`${this.name}${tag} ${suite}`, total),
     });
+    // Further timed repeats (lib/experiment/timing.ts): same work, only the seconds are kept.
+    const repeats = timingRepeats(this.args.scale, this.args.options["timing-repeats"]);
+    const timed: MethodRun[][] = [runs];
+    for (let r = 1; r < repeats; r++) {
+      timed.push(
+        await evaluateMethods(this.model, suites, methods, {
+          batchSize: this.config.batchSize,
+          progress: (suite, total) =>
+            progress(`${this.name}${tag} timing ${r + 1}/${repeats} ${suite}`, total),
+        }),
+      );
+    }
     const byName = new Map(suites.map((s) => [s.name as string, s]));
     const kinds = new Map(methods.map((m) => [rowId(m.key), m.kind]));
-    const spent = new Map<string, { key: RowKey; seconds: number }>();
     for (const run of runs) {
       const suite = byName.get(run.suite)!;
       const samples = suite.items.map((it) => it.sample);
@@ -321,13 +333,18 @@ export class Experiment<C extends ExperimentConfig> {
         this.table.addValues(METRICS.cropRate, run.key, run.suite, run.crops.map((c) => (c ? 1 : 0)));
       }
       if (options.roiTokens) this.table.addValues("roi_tokens", run.key, run.suite, run.roiTokens);
-      const s = spent.get(rowId(run.key)) ?? { key: run.key, seconds: 0 };
-      s.seconds += run.seconds;
-      spent.set(rowId(run.key), s);
     }
+    const spent = new Map<string, { key: RowKey; seconds: number[] }>();
+    timed.forEach((rep, r) => {
+      for (const run of rep) {
+        const s = spent.get(rowId(run.key)) ?? { key: run.key, seconds: new Array(repeats).fill(0) };
+        s.seconds[r] += run.seconds;
+        spent.set(rowId(run.key), s);
+      }
+    });
     for (const [id, s] of spent) {
-      const total = this.#seconds.get(id) ?? { key: s.key, seconds: 0, runs: 0 };
-      total.seconds += s.seconds;
+      const total = this.#seconds.get(id) ?? { key: s.key, seconds: new Array(repeats).fill(0), runs: 0 };
+      s.seconds.forEach((x, r) => (total.seconds[r]! += x));
       total.runs++;
       this.#seconds.set(id, total);
     }
@@ -431,12 +448,9 @@ export class Experiment<C extends ExperimentConfig> {
     this.log(`wrote ${dest && r.out === dest.path ? describeDestination(dest) : r.out}`);
   }
 
-  /** Per method: mean seconds per evaluation and, when the baseline ran, throughput, into the phases. */
+  /** Per method: seconds per evaluation and, when the baseline ran, throughput (with its spread over timed repeats). */
   #throughput(): void {
-    const methods = [...this.#seconds.values()].map((s) => ({ key: s.key, seconds: s.seconds / s.runs }));
-    for (const m of methods) this.#phases[`seconds ${rowLabel(m.key)}`] = round(m.seconds, 2);
-    const base = methods.find((m) => m.key.method === "baseline" && !m.key.extra);
-    if (base) Object.assign(this.#phases, throughputPhases(methods, base.seconds));
+    Object.assign(this.#phases, timingPhases([...this.#seconds.values()]));
   }
 
   /** Every `delta_accuracy` pair the registry declares for this experiment must have been registered. */
@@ -516,7 +530,7 @@ export function experimentCli<S extends z.ZodObject>(spec: ExperimentSpec<S>): C
     name: spec.name,
     description: spec.description,
     schema: spec.schema,
-    options: { ...MODEL_OPTION },
+    options: { ...MODEL_OPTION, ...TIMING_OPTION },
     scales: experimentScales<z.infer<S> & ExperimentConfig>(
       spec.scales as Partial<Record<Scale, DeepPartial<z.infer<S> & ExperimentConfig>>>,
       Object.keys(spec.schema.shape),

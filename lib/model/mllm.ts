@@ -108,6 +108,12 @@ export interface Generation {
    * at layer `layers[i]`. Queries are the fed-back answer tokens (never the final end token).
    */
   attention: Float32Array[][];
+  /**
+   * With `GenerateOptions.keepPrefix`: this prompt's [system, image] prefix state after every decoder layer,
+   * from which a second pass over the same image (e.g. [image, crop]) may start (`GenerateOptions.prefixes`:
+   * same answers, less work); null when the model keeps none (e.g. above a memory limit).
+   */
+  prefix?: PrefixRow | null;
 }
 
 export interface GenerateOptions {
@@ -116,6 +122,8 @@ export interface GenerateOptions {
   captureLayers?: readonly number[];
   /** Per prompt, its stage-1 prefix state (same answers, less work). */
   prefixes?: readonly PrefixRow[];
+  /** Return each prompt's [system, image] prefix state after every layer (`Generation.prefix`). */
+  keepPrefix?: boolean;
 }
 
 /** Which weights of a decoder layer a copy holds: all, or the input norm and the q/k projections. */

@@ -1,4 +1,4 @@
-import type { AnsweredPrompt, Generation, Mllm, Prompt } from "../model/mllm.ts";
+import type { AnsweredPrompt, Generation, Mllm, PrefixRow, Prompt } from "../model/mllm.ts";
 
 /**
  * Answer→image attention (SD-RPN spec §1): for each fed-back answer token, its attention-probability row at a
@@ -16,6 +16,8 @@ export interface AttentionMaps {
   maps: (Float64Array | null)[];
   /** Per requested layer: [H, N] per-head maps (mean over tokens), for head analysis. */
   perHead: (Float64Array | null)[];
+  /** With `keepPrefix`: the prompt's [system, image] prefix state after every layer (null: none kept). */
+  prefix?: PrefixRow | null;
 }
 
 export interface LayerSpec {
@@ -78,7 +80,14 @@ function mapsOf(model: Mllm, gen: Generation, layers: readonly LayerSpec[]): Att
     maps.push(r.map);
     perHead.push(r.perHead);
   });
-  return { answer: gen.answer, tokens: gen.tokens, queries: gen.attention[0]?.length ?? 0, maps, perHead };
+  return {
+    answer: gen.answer,
+    tokens: gen.tokens,
+    queries: gen.attention[0]?.length ?? 0,
+    maps,
+    perHead,
+    ...(gen.prefix !== undefined ? { prefix: gen.prefix } : {}),
+  };
 }
 
 /**
@@ -90,11 +99,12 @@ export async function captureGenerated(
   model: Mllm,
   prompts: readonly Prompt[],
   layers: LayerSpec[],
-  options: { maxNewTokens?: number } = {},
+  options: { maxNewTokens?: number; keepPrefix?: boolean } = {},
 ): Promise<AttentionMaps[]> {
   const gen = await model.generate(prompts, {
     maxNewTokens: options.maxNewTokens ?? 6,
     captureLayers: layers.map((l) => l.layer),
+    ...(options.keepPrefix ? { keepPrefix: true } : {}),
   });
   return gen.map((g) => mapsOf(model, g, layers));
 }
@@ -134,7 +144,7 @@ export async function captureAll(
   model: Mllm,
   items: readonly Prompt[],
   layers: LayerSpec[],
-  options: { maxNewTokens?: number; batchSize?: number } = {},
+  options: { maxNewTokens?: number; batchSize?: number; keepPrefix?: boolean } = {},
 ): Promise<AttentionMaps[]> {
   const bs = Math.min(options.batchSize ?? 32, model.maxBatch);
   const out: AttentionMaps[] = [];

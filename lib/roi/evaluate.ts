@@ -11,8 +11,9 @@
  * Work that methods share is done once per suite and charged to each of them, so every method's time is
  * what it costs when run alone: one generation capturing every layer the vicrop methods read (capturing
  * more layers costs no extra matmul), and one stage-1 pass per RPN whatever the thresholds and upscaling
- * modes evaluated on it. Stage 2 of SD-RPN starts from stage 1's [system, image] prefix state
- * (`reusePrefix`, default true): the first B layers see the same prefix in both stages.
+ * modes evaluated on it. Stage 2 of SD-RPN starts from stage 1's [system, image] prefix state, and
+ * ViCrop's second pass from its first pass's (`reusePrefix`, default true): the first B layers (all L
+ * for ViCrop) see the same prefix in both passes.
  */
 import type { SuiteName } from "../data/schema.ts";
 import { loadEvalSuite } from "../data/eval_set.ts";
@@ -163,8 +164,9 @@ export interface EvaluateOptions {
   maxNewTokens?: number;
   /**
    * SD-RPN: stage 2 starts from stage 1's [system, image] prefix state instead of recomputing the image
-   * encoding and layers 0..B−1 there (same answers, `Mllm.prefill`). Default true; false measures what
-   * the reuse saves.
+   * encoding and layers 0..B−1 there (same answers, `Mllm.prefill`); ViCrop: the second pass starts from
+   * the first pass's prefix state after all layers (`GenerateOptions.keepPrefix`). Default true; false
+   * measures what the reuse saves.
    */
   reusePrefix?: boolean;
   /** Progress of a suite: created with the number of answers to give, ticked per answered batch. */
@@ -222,10 +224,14 @@ export async function evaluateSuite(
         const map = vicropMap(first.plain[i]!.maps[first.index]!, first.generic?.[i]?.maps[first.index]);
         return vicropFromMap(model, map, it.image, method);
       }));
-      const answers = await answer(items.map((it, i) => ({
-        question: it.sample.question,
-        blocks: choices[i]!.block ? [whole(it), choices[i]!.block!] : [whole(it)],
-      })));
+      const answers = await answer(items.map((it, i) => {
+        const prefix = first.plain[i]!.prefix;
+        return {
+          question: it.sample.question,
+          blocks: choices[i]!.block ? [whole(it), choices[i]!.block!] : [whole(it)],
+          ...(prefix ? { prefix } : {}),
+        };
+      }));
       runs.push({
         key: method.key,
         suite: suite.name,
@@ -379,6 +385,8 @@ class SharedWork {
       batchSize: this.options.batchSize,
       maxNewTokens: this.options.maxNewTokens,
       generic,
+      // The question pass's prefix states start the second pass; the generic pass needs none.
+      keepPrefix: !generic && (this.options.reusePrefix ?? true),
     });
     return { maps, seconds: secondsSince(t0) };
   }

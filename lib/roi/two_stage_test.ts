@@ -113,3 +113,35 @@ Deno.test("evaluateSuite() answers SD-RPN methods identically with and without p
   assert.deepEqual(on.map((r) => r.paths), off.map((r) => r.paths));
   assert.ok(on[0]!.paths!.none < items.length, "some question gets an RoI");
 });
+
+Deno.test("evaluateSuite() answers ViCrop methods identically with and without reusing the first pass's prefix", async () => {
+  const suite: EvalSuite = {
+    name: "doc",
+    family: "anls",
+    kind: "text",
+    jsonlPath: "x.jsonl",
+    datasetHash: "0000000000000000",
+    items: items.map((it, i) => ({
+      sample: { question: it.question, box: [0, 0, 8, 8] } as unknown as Sample,
+      image: images[i]!,
+      pixels: it.pixels,
+    })),
+  };
+  const methods: MethodSpec[] = [false, true].map((relative) => ({
+    kind: "vicrop",
+    key: { method: relative ? "vicrop_rel" : "vicrop" },
+    layer: 2,
+    relative,
+    sizes: [2, 3],
+    select: "sum",
+  }));
+  const on = await evaluateSuite(model, suite, methods, { batchSize: 2, maxNewTokens: 4 });
+  const off = await evaluateSuite(model, suite, methods, {
+    batchSize: 2,
+    maxNewTokens: 4,
+    reusePrefix: false,
+  });
+  assert.deepEqual(on.map((r) => r.answers), off.map((r) => r.answers));
+  assert.deepEqual(on.map((r) => r.crops), off.map((r) => r.crops));
+  assert.ok(on[0]!.crops.some((c) => c !== null), "some question gets a crop");
+});

@@ -53,13 +53,15 @@ export async function vicropFromMap(
 /**
  * ViCrop's first pass: answer each question once on the whole image, capturing the answer→image maps at
  * every layer in `layers` (capturing more layers costs no extra matmul). With `generic`, the question is
- * replaced by the generic prompt: the denominator of ViCrop's relative map.
+ * replaced by the generic prompt: the denominator of ViCrop's relative map. With `keepPrefix`, each map
+ * carries the question's [system, image] prefix state, from which the second pass starts (the prefix of
+ * [image, crop] is the same: same answers, less work — as SD-RPN's stage 2 starts from stage 1's).
  */
 export function vicropFirstPass(
   model: Mllm,
   items: readonly { question: string; pixels: Float32Array }[],
   layers: LayerSpec[],
-  options: { batchSize?: number; maxNewTokens?: number; generic?: boolean } = {},
+  options: { batchSize?: number; maxNewTokens?: number; generic?: boolean; keepPrefix?: boolean } = {},
 ): Promise<AttentionMaps[]> {
   const prompts = items.map((it) => ({
     question: options.generic ? GENERIC_PROMPT : it.question,
@@ -68,6 +70,7 @@ export function vicropFirstPass(
   return captureAll(model, prompts, layers, {
     batchSize: options.batchSize,
     maxNewTokens: options.maxNewTokens,
+    ...(options.keepPrefix ? { keepPrefix: true } : {}),
   });
 }
 

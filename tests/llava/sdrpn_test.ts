@@ -152,6 +152,27 @@ Deno.test("a generate through the interface gives the fixture's generated_ids, i
   });
 });
 
+Deno.test("ViCrop's second pass on LLaVA answers the same from the first pass's full-depth prefix state", async () => {
+  const prompts = cases.map((c) => ({ question: c.expected.question, blocks: [{ pixels: c.pixels }] }));
+  const first = await captureGenerated(model, prompts, [{ layer: 2 }], { maxNewTokens: 8, keepPrefix: true });
+  first.forEach((g, i) => assert.deepEqual(g.tokens, cases[i]!.expected.generated_ids, cases[i]!.name));
+  assert.deepEqual(first.map((g) => g.prefix?.depth), cases.map(() => model.counts.layers));
+  const crop = await model.encodeCrop(cases[0]!.image, [0, 0, 8, 8]);
+  const requests = prompts.map((p) => ({ ...p, blocks: [...p.blocks, { pixels: crop }] }));
+  const full = await answerAll(model, requests, { maxNewTokens: 5 });
+  const reused = await answerAll(model, requests.map((r, i) => ({ ...r, prefix: first[i]!.prefix! })), {
+    maxNewTokens: 5,
+  });
+  assert.deepEqual(reused, full);
+  // Above the memory limit the model keeps none.
+  const lean = new LlavaMllm(model.session, { prefixLimitBytes: 0 });
+  const leanFirst = await captureGenerated(lean, prompts, [{ layer: 2 }], {
+    maxNewTokens: 8,
+    keepPrefix: true,
+  });
+  assert.deepEqual(leanFirst.map((g) => g.prefix), cases.map(() => null));
+});
+
 Deno.test("stage 2 on LLaVA answers with box and masked RoI blocks, the same from stage 1's prefix state", async () => {
   const rpn = await twigRpn();
   const items = cases.map((c) => ({ question: c.expected.question, pixels: c.pixels }));

@@ -15,6 +15,8 @@
  * [system, image] prefix in host memory until stage 2: at 7B with B = 15 that is 2·15·32·611·128·4 B ≈
  * 300 MB per question, and lib/roi keeps one per question of a suite. Above `prefixLimitBytes` per question
  * the model keeps none (`prefix` null) and stage 2 recomputes the prefix — the same answers, more compute.
+ * `generate` with keepPrefix keeps the same state after all L layers (ViCrop's second pass starts from it),
+ * under the same limit.
  */
 import * as tf from "@tensorflow/tfjs";
 import { rmsNorm } from "../../engine/ops.ts";
@@ -257,20 +259,8 @@ export class LlavaMllm implements Mllm {
   async prefixRows(prefix: PrefixBatch): Promise<PrefixRow[]> {
     const batch = prefix as LlavaPrefixBatch;
     const out: LlavaPrefixRow[] = [];
-    for (const r of batch.rows) {
-      out.push({
-        depth: batch.depth,
-        length: r.hidden.shape[0],
-        features: await host(r.features),
-        keys: await Promise.all(r.layers.map((c) => host(c.k))),
-        values: await Promise.all(r.layers.map((c) => host(c.v))),
-        hidden: await host(r.hidden),
-        image: r.image,
-      });
-    }
-    for (const r of batch.rows) {
-      tf.dispose([r.features, r.hidden, ...r.layers.flatMap((c) => [c.k, c.v])]);
-    }
+    for (const r of batch.rows) out.push(await hostPrefix(batch.depth, r));
+    for (const r of batch.rows) disposeDevicePrefix(r);
     return out;
   }
 
@@ -281,15 +271,42 @@ export class LlavaMllm implements Mllm {
     if (prefixes.length > 0 && prefixes.length !== prompts.length) {
       throw new Error(`Cannot generate ${prompts.length} answers from ${prefixes.length} prefix states`);
     }
+    const L = this.counts.layers;
+    const keep = (options.keepPrefix ?? false) && this.prefixBytes(L) <= this.prefixLimitBytes;
+    const P = this.head.length + this.counts.tokens;
     const out: Generation[] = [];
     for (let b = 0; b < prompts.length; b++) {
-      const start = prefixes[b] ? this.#fromPrefix(layout, b, prompts[b]!, prefixes[b]!) : tidy(() => {
-        const r = this.model.prefill(this.rowEmbeds(layout, b, prompts[b]!), { logits: "last" });
-        return { cache: r.cache, logits: r.logits! };
-      });
+      const start: { cache: KvCache; logits: tf.Tensor2D; kept?: DevicePrefix | null } = prefixes[b]
+        ? this.#fromPrefix(layout, b, prompts[b]!, prefixes[b]!)
+        : tidy(() => {
+          const p = prompts[b]!;
+          const features = this.features(p.blocks[0]!.pixels);
+          const r = this.model.prefill(this.rowEmbeds(layout, b, p, features), {
+            logits: "last",
+            ...(keep ? { hiddenLayers: [L] } : {}),
+          });
+          const kept: DevicePrefix | null = keep
+            ? {
+              features,
+              layers: r.cache.layers.map((c) => ({
+                k: tf.slice(c.k, [0, 0, 0], [-1, P, -1]),
+                v: tf.slice(c.v, [0, 0, 0], [-1, P, -1]),
+              })),
+              hidden: tf.slice(r.hidden[L]!, [0, 0], [P, -1]),
+              image: fingerprint(p.blocks[0]!.pixels),
+            }
+            : null;
+          return { cache: r.cache, logits: r.logits!, kept };
+        });
       const first = (await start.logits.data()) as Float32Array;
       start.logits.dispose();
-      out.push(await this.#decode(first, start.cache, options.maxNewTokens, capture));
+      let prefix: LlavaPrefixRow | null = null;
+      if (start.kept) {
+        prefix = await hostPrefix(L, start.kept);
+        disposeDevicePrefix(start.kept);
+      }
+      const gen = await this.#decode(first, start.cache, options.maxNewTokens, capture);
+      out.push(options.keepPrefix ? { ...gen, prefix } : gen);
     }
     return out;
   }
@@ -521,6 +538,23 @@ async function host(t: tf.Tensor): Promise<HostTensor> {
 
 function device3(t: HostTensor): tf.Tensor3D {
   return tf.tensor3d(t.data, t.shape as [number, number, number]);
+}
+
+/** One question's device prefix state in host memory (the tensors are not disposed). */
+async function hostPrefix(depth: number, r: DevicePrefix): Promise<LlavaPrefixRow> {
+  return {
+    depth,
+    length: r.hidden.shape[0],
+    features: await host(r.features),
+    keys: await Promise.all(r.layers.map((c) => host(c.k))),
+    values: await Promise.all(r.layers.map((c) => host(c.v))),
+    hidden: await host(r.hidden),
+    image: r.image,
+  };
+}
+
+function disposeDevicePrefix(r: DevicePrefix): void {
+  tf.dispose([r.features, r.hidden, ...r.layers.flatMap((c) => [c.k, c.v])]);
 }
 
 /** tf.tidy that keeps the callback's return type (tensors anywhere in the result survive). */

@@ -51,6 +51,13 @@ export const ModelConfigSchema = z.strictObject({
   /** Tokenizer vocabulary size (checked against the tokenizer on load). */
   vocabSize: z.int().positive(),
   normEps: z.number().positive().default(1e-5),
+  /**
+   * Attention implementation of the decoder and the vision tower: "tfjs" (tfjs ops, lib/engine/attention.ts)
+   * or "fused" (the wasm SIMD kernel, lib/engine/attention_kernel/; wasm and cpu backends only). Same
+   * function, other float summation order. Absent means "tfjs" (left out, not defaulted, so that a
+   * checkpoint's parsed config, and every hash made of it, stays as it was).
+   */
+  attentionKernel: z.enum(["tfjs", "fused"]).optional(),
 });
 
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { embed, linear, rmsNorm } from "../../engine/ops.ts";
-import { attend, causalBias } from "../../engine/attention.ts";
+import { attend, causalBias, causalBiasFrom } from "../../engine/attention.ts";
+import { fusedAttention } from "../../engine/attention_kernel/fused_attention.ts";
 import { cnnFeatures } from "./cnn_stem.ts";
 import { gridOf, type ModelConfig } from "./config.ts";
 import type { Params } from "./params.ts";
@@ -196,9 +197,11 @@ export function encodeImages(
     const p = `vit.layers.${i}.`;
     const h = rmsNorm(x, params[p + "norm1"]!, config.normEps);
     const q = splitHeads(linear(h, params[p + "wq"]!) as tf.Tensor3D, heads);
-    const kT = tf.transpose(splitHeads(linear(h, params[p + "wk"]!) as tf.Tensor3D, heads), [0, 2, 1]);
+    const k = splitHeads(linear(h, params[p + "wk"]!) as tf.Tensor3D, heads);
     const v = splitHeads(linear(h, params[p + "wv"]!) as tf.Tensor3D, heads);
-    const { out } = attend(q, kT as tf.Tensor3D, v, null, M, heads);
+    const { out } = config.attentionKernel === "fused"
+      ? fusedAttention(q, k, v, { heads })
+      : attend(q, tf.transpose(k, [0, 2, 1]) as tf.Tensor3D, v, null, M, heads);
     x = tf.add(x, linear(mergeHeads(out, M, heads), params[p + "wo"]!));
     const h2 = rmsNorm(x, params[p + "norm2"]!, config.normEps);
     const m = linear(
@@ -229,21 +232,72 @@ export function embedSequence(params: Params, config: ModelConfig, seq: Sequence
   let at = 0;
   for (const p of seq.patches) windows.set(p, at), at += p.length;
   const visual = encodeImages(params, config, windows, perBlock * B); // [blocks·B, N, d]
+  return spliceVisual(seq, text, (k) => tf.slice(visual, [k * B, 0, 0], [B, n, config.dim]));
+}
+
+/**
+ * Text embeddings [B, T, d] with visual block k's encoded tokens (`block(k)`: [B, N, d]) at its slots: all N
+ * in grid order, or the kept ones `seq.visualGather` names (buildSequences `dropMasked`).
+ */
+export function spliceVisual(
+  seq: SequenceBatch,
+  text: tf.Tensor3D,
+  block: (k: number) => tf.Tensor3D,
+): tf.Tensor3D {
+  const [B, , d] = text.shape;
   const pieces: tf.Tensor3D[] = [];
   let cursor = 0;
-  for (let k = 0; k < perBlock; k++) {
+  for (let k = 0; k < seq.patches.length; k++) {
     const start = seq.visualStarts[k]!;
-    pieces.push(tf.slice(text, [0, cursor, 0], [B, start - cursor, config.dim]));
-    pieces.push(tf.slice(visual, [k * B, 0, 0], [B, n, config.dim]));
-    cursor = start + n;
+    const K = seq.blockLengths[k]!;
+    const gather = seq.visualGather[k];
+    pieces.push(tf.slice(text, [0, cursor, 0], [B, start - cursor, d]));
+    const tokens = block(k); // [B, N, d]
+    if (!gather) pieces.push(tokens);
+    else {
+      const n = tokens.shape[1];
+      const flat = Int32Array.from(gather, (j, i) => Math.floor(i / Math.max(K, 1)) * n + j);
+      const picked = tf.gather(tf.reshape(tokens, [B * n, d]), tf.tensor1d(flat, "int32")); // [B·K, d]
+      pieces.push(tf.reshape(picked, [B, K, d]) as tf.Tensor3D);
+    }
+    cursor = start + K;
   }
-  pieces.push(tf.slice(text, [0, cursor, 0], [B, seq.length - cursor, config.dim]));
+  pieces.push(tf.slice(text, [0, cursor, 0], [B, seq.length - cursor, d]));
   return tf.concat(pieces, 1) as tf.Tensor3D;
 }
 
 /**
+ * Which keys each query of a decoder layer sees: key j of row b iff `valid[b·Tk + j]` and j ≤ queryOffset + i
+ * for query i. The tfjs path reads it as an additive bias (0 / −1e9), the fused kernel as a hard mask.
+ */
+export interface LayerMask {
+  /** [B, Tk] 1 = attendable key. */
+  valid: Uint8Array;
+  /** Key position of query 0 (0 over a whole sequence, P after a prefix, T − 1 for a decoding step). */
+  queryOffset: number;
+  /** [B, 1, Tq, Tk] the same mask as an additive bias; null with the fused kernel, which never reads it. */
+  bias: tf.Tensor4D | null;
+}
+
+/** The mask of queries queryOffset..Tk−1 over `valid` [B, Tk] (a bias only for the tfjs kernel). */
+export function layerMask(
+  config: ModelConfig,
+  valid: Uint8Array,
+  batch: number,
+  keyLength: number,
+  queryOffset: number,
+): LayerMask {
+  if (config.attentionKernel === "fused") return { valid, queryOffset, bias: null };
+  const bias = queryOffset === 0
+    ? causalBias(valid, batch, keyLength)
+    : causalBiasFrom(valid, batch, keyLength, queryOffset);
+  return { valid, queryOffset, bias };
+}
+
+/**
  * One pre-norm decoder layer. `prefix` names its weights (e.g. "lm.layers.3.", or an RPN branch copy).
- * With `past`, x holds only the new positions and attends to past keys too.
+ * With `past`, x holds only the new positions and attends to past keys too. The attention probabilities
+ * [B, H, Tq, Tk] come back with `probs` (always with the tfjs kernel, which computes them anyway).
  */
 export function decoderLayer(
   params: Params,
@@ -251,9 +305,10 @@ export function decoderLayer(
   prefix: string,
   x: tf.Tensor3D,
   rope: { cos: tf.Tensor4D; sin: tf.Tensor4D },
-  bias: tf.Tensor4D,
+  mask: LayerMask,
   past?: LayerCache,
-): { out: tf.Tensor3D; probs: tf.Tensor4D; cache: LayerCache } {
+  options: { probs?: boolean } = {},
+): { out: tf.Tensor3D; probs?: tf.Tensor4D; cache: LayerCache } {
   const [B, T] = x.shape;
   const H = config.heads;
   const dh = config.headDim;
@@ -268,12 +323,30 @@ export function decoderLayer(
     keysT = tf.concat([past.keysT, keysT], 2);
     values = tf.concat([past.values, values], 1);
   }
-  const { out, probs } = attend(tf.reshape(q, [B * H, T, dh]) as tf.Tensor3D, keysT, values, bias, B, H);
+  const q3 = tf.reshape(q, [B * H, T, dh]) as tf.Tensor3D;
+  let out: tf.Tensor3D;
+  let probs: tf.Tensor4D | undefined;
+  if (config.attentionKernel === "fused") {
+    // The cache keeps keys transposed (the tfjs path's layout); the kernel reads them [B·H, Tk, dh].
+    const keys = past
+      ? tf.transpose(keysT, [0, 2, 1]) as tf.Tensor3D
+      : tf.reshape(k, [B * H, T, dh]) as tf.Tensor3D;
+    ({ out, probs } = fusedAttention(q3, keys, values, {
+      heads: H,
+      causal: true,
+      keyValid: mask.valid,
+      queryOffset: mask.queryOffset,
+      probs: options.probs ?? false,
+    }));
+  } else {
+    if (!mask.bias) throw new Error("Cannot run the tfjs attention kernel without the mask's bias");
+    ({ out, probs } = attend(q3, keysT, values, mask.bias, B, H));
+  }
   const attnOut = linear(mergeHeads(out, B, H), params[prefix + "wo"]!);
   const x2 = tf.add(x, attnOut) as tf.Tensor3D;
   const h2 = rmsNorm(x2, params[prefix + "mlpNorm"]!, config.normEps);
   const mlp = linear(tf.relu(linear(h2, params[prefix + "w1"]!)), params[prefix + "w2"]!);
-  return { out: tf.add(x2, mlp) as tf.Tensor3D, probs, cache: { keysT, values } };
+  return { out: tf.add(x2, mlp) as tf.Tensor3D, ...(probs ? { probs } : {}), cache: { keysT, values } };
 }
 
 /** Full (or partial, `upTo`) forward pass over a laid-out batch. */
@@ -288,15 +361,17 @@ export function forward(
   const { headDim } = gridOf(config);
   const inputs = embedSequence(params, config, seq);
   const rope = ropeTables(seq.positions, seq.batch, seq.length, headDim, config.ropeBase);
-  const bias = causalBias(seq.valid, seq.batch, seq.length);
+  const mask = layerMask(config, seq.valid, seq.batch, seq.length, 0);
   const attentions: tf.Tensor4D[] = [];
   const hiddens: tf.Tensor3D[] = [];
   const caches: LayerCache[] = [];
   let x = inputs;
   for (let l = 0; l < upTo; l++) {
-    const r = decoderLayer(params, config, `lm.layers.${l}.`, x, rope, bias);
+    const r = decoderLayer(params, config, `lm.layers.${l}.`, x, rope, mask, undefined, {
+      probs: options.captureAttention ?? false,
+    });
     x = r.out;
-    if (options.captureAttention) attentions.push(r.probs);
+    if (options.captureAttention) attentions.push(r.probs!);
     if (options.captureHidden) hiddens.push(x);
     if (options.cache) caches.push(r.cache);
   }
@@ -345,15 +420,21 @@ export function decodeStep(
     valid[b * T + T - 1] = 1;
     for (let s = 0; s < T; s++) bias[b * T + s] = valid[b * T + s] ? 0 : NEG;
   }
-  const biasT = tf.tensor4d(bias, [B, 1, 1, T]);
+  const mask: LayerMask = {
+    valid,
+    queryOffset: T - 1,
+    bias: config.attentionKernel === "fused" ? null : tf.tensor4d(bias, [B, 1, 1, T]),
+  };
   const layers: LayerCache[] = [];
   const attentions: tf.Tensor4D[] = [];
   let x = x0;
   for (let l = 0; l < config.layers; l++) {
-    const r = decoderLayer(params, config, `lm.layers.${l}.`, x, rope, biasT, cache.layers[l]);
+    const r = decoderLayer(params, config, `lm.layers.${l}.`, x, rope, mask, cache.layers[l], {
+      probs: options.captureAttention ?? false,
+    });
     x = r.out;
     layers.push(r.cache);
-    if (options.captureAttention) attentions.push(r.probs);
+    if (options.captureAttention) attentions.push(r.probs!);
   }
   const logits = linear(rmsNorm(x, params["lm.norm"]!, config.normEps), params["lm.head"]!);
   const nextPosition = cache.nextPosition.map((p) => p + 1);

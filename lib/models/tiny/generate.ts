@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { ModelConfig } from "./config.ts";
 import { decodeStep, forward, type KvCache } from "./forward.ts";
 import type { Params } from "./params.ts";
-import { forwardFromPrefix, type PrefixState } from "./prefix.ts";
+import { capturePrefix, forwardFromPrefix, type PrefixState } from "./prefix.ts";
 import type { SequenceBatch } from "./sequence.ts";
 
 export interface GenerateOptions {
@@ -15,6 +15,8 @@ export interface GenerateOptions {
    * skips what it holds. Same tokens as without it; the caller keeps ownership.
    */
   prefix?: PrefixState;
+  /** Also return the [system, image] prefix state after every layer (`Generation.prefix`). */
+  keepPrefix?: boolean;
 }
 
 export interface Generation {
@@ -27,6 +29,8 @@ export interface Generation {
   captured: Float32Array[][][];
   /** Key length of the prompt (columns 0..promptLength−1 are prompt positions in every captured row). */
   promptLength: number;
+  /** With `keepPrefix`: the prompt's prefix state over all layers, owned by the caller; else null. */
+  prefix: PrefixState | null;
 }
 
 /**
@@ -47,15 +51,21 @@ export async function generate(
   const done = new Uint8Array(B);
   let cache: KvCache;
   let next: Int32Array;
+  let prefix: PrefixState | null;
   {
     const r = tidy(() => {
       const out = options.prefix
         ? forwardFromPrefix(params, config, seq, options.prefix, { cache: true })
         : forward(params, config, seq, { cache: true });
       const last = tf.slice(out.logits!, [0, seq.promptEnd, 0], [B, 1, config.vocabSize]);
-      return { argmax: tf.argMax(tf.reshape(last, [B, config.vocabSize]), 1), cache: out.cache! };
+      return {
+        argmax: tf.argMax(tf.reshape(last, [B, config.vocabSize]), 1),
+        cache: out.cache!,
+        prefix: options.keepPrefix ? capturePrefix(config, seq, out) : null,
+      };
     });
     cache = r.cache;
+    prefix = r.prefix;
     next = (await r.argmax.data()) as Int32Array;
     r.argmax.dispose();
   }
@@ -92,7 +102,7 @@ export async function generate(
     tf.dispose([r.argmax, r.s.logits, ...r.kept]);
   }
   disposeCache(cache);
-  return { tokens, captured, promptLength: seq.promptEnd + 1 };
+  return { tokens, captured, promptLength: seq.promptEnd + 1, prefix };
 }
 
 export function disposeCache(cache: KvCache): void {

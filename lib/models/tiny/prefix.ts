@@ -5,13 +5,14 @@ import { gridOf, type ModelConfig } from "./config.ts";
 
 export { causalBiasFrom };
 import {
-  causalBias,
   decoderLayer,
   encodeImages,
   type ForwardResult,
   type KvCache,
   type LayerCache,
+  layerMask,
   ropeTables,
+  spliceVisual,
 } from "./forward.ts";
 import type { Params } from "./params.ts";
 import type { SequenceBatch } from "./sequence.ts";
@@ -207,9 +208,9 @@ export function forwardFromPrefix(
     const newPositions = new Int32Array(B * Tn);
     for (let b = 0; b < B; b++) newPositions.set(seq.positions.subarray(b * T + P, (b + 1) * T), b * Tn);
     const rope = ropeTables(newPositions, B, Tn, config.headDim, config.ropeBase);
-    const bias = causalBiasFrom(seq.valid, B, T, P);
+    const mask = layerMask(config, seq.valid, B, T, P);
     for (let l = 0; l < prefix.depth; l++) {
-      const r = decoderLayer(params, config, `lm.layers.${l}.`, x, rope, bias, prefix.layers[l]);
+      const r = decoderLayer(params, config, `lm.layers.${l}.`, x, rope, mask, prefix.layers[l]);
       x = r.out;
       if (options.cache) caches.push(r.cache);
     }
@@ -218,9 +219,9 @@ export function forwardFromPrefix(
   x = tf.concat([prefix.hidden, x], 1) as tf.Tensor3D;
   if (prefix.depth < config.layers) {
     const rope = ropeTables(seq.positions, B, T, config.headDim, config.ropeBase);
-    const bias = causalBias(seq.valid, B, T);
+    const mask = layerMask(config, seq.valid, B, T, 0);
     for (let l = prefix.depth; l < config.layers; l++) {
-      const r = decoderLayer(params, config, `lm.layers.${l}.`, x, rope, bias);
+      const r = decoderLayer(params, config, `lm.layers.${l}.`, x, rope, mask);
       x = r.out;
       if (options.cache) caches.push(r.cache);
     }
@@ -266,16 +267,11 @@ function embedWithPrefix(
     for (const p of seq.patches.slice(1)) windows.set(p, at), at += p.length;
     visual = encodeImages(params, config, windows, extra * B); // [extra·B, N, d]
   }
-  const pieces: tf.Tensor3D[] = [];
-  let cursor = 0;
-  for (let k = 0; k < seq.patches.length; k++) {
-    const start = seq.visualStarts[k]!;
-    pieces.push(tf.slice(text, [0, cursor, 0], [B, start - cursor, d]));
-    pieces.push(k === 0 ? visual0 : tf.slice(visual!, [(k - 1) * B, 0, 0], [B, n, d]));
-    cursor = start + n;
-  }
-  pieces.push(tf.slice(text, [0, cursor, 0], [B, seq.length - cursor, d]));
-  return tf.concat(pieces, 1) as tf.Tensor3D;
+  return spliceVisual(
+    seq,
+    text,
+    (k) => k === 0 ? visual0 : tf.slice(visual!, [(k - 1) * B, 0, 0], [B, n, d]),
+  );
 }
 
 function checkPrefix(config: ModelConfig, seq: SequenceBatch, prefix: PrefixState): void {

@@ -12,9 +12,14 @@ export type { VisualBlock };
  *
  * The system tokens give attention sinks somewhere to form (as in LLaVA). RoI blocks sit right after the
  * image tokens (SD-RPN spec §0). Rows of a batch share the positions of every visual block and of `<a>`:
- * shorter questions are padded on the LEFT of `<q>`, answers on the right. Padding and dropped RoI tokens
+ * shorter questions are padded on the LEFT of `<q>`, answers on the right. Padding and masked RoI tokens
  * (masked upscaling) are marked invalid: they are never attended to and do not advance the rotary
  * position, so a masked-out token is exactly equivalent to a removed one.
+ *
+ * With `dropMasked` (inference), an RoI block holds only its kept tokens, in grid order, so the decoder
+ * does not compute the masked ones at all: the block is as long as the most tokens any row of the batch
+ * keeps, and a row keeping fewer is padded (invalid) at the block's end. Kept tokens then have the same
+ * rotary positions and see the same valid keys as when masked in place.
  */
 export interface SequenceItem {
   question: number[];
@@ -35,6 +40,13 @@ export interface SequenceBatch {
   positions: Int32Array;
   /** Start index of each visual block; identical for all rows. */
   visualStarts: number[];
+  /** Slots of each visual block (N unless `dropMasked` shortened an RoI block). */
+  blockLengths: number[];
+  /**
+   * Per block, [B·blockLength] the index among the block's N encoded tokens placed at each slot (0 on a
+   * padding slot); null when the block holds all N tokens in grid order.
+   */
+  visualGather: (Int32Array | null)[];
   /** Per block: [B, N, P·P·3] patchified pixels. */
   patches: Float32Array[];
   /** Index of `<a>`, the last prompt token (the RPN query; predicts the first answer token). */
@@ -86,15 +98,23 @@ export function patchify(
   return out;
 }
 
+/** Options of `buildSequences`. */
+export interface SequenceOptions {
+  /** Admit items with no block at all (language-only drills: the template without the image). */
+  textOnly?: boolean;
+  /** RoI blocks hold their kept tokens only (see the chat template above); block 0 is never shortened. */
+  dropMasked?: boolean;
+}
+
 /**
  * Lay out a batch; every item must carry the same number of visual blocks. `textOnly` admits items with no
- * block at all (language-only drills: the template without the image), which nothing else may build.
+ * block at all, which nothing else may build.
  */
 export function buildSequences(
   tokenizer: Tokenizer,
   config: ModelConfig,
   items: SequenceItem[],
-  options: { textOnly?: boolean } = {},
+  options: SequenceOptions = {},
 ): SequenceBatch {
   if (items.length === 0) throw new Error("Cannot build an empty batch");
   const { tokens: n } = gridOf(config);
@@ -112,11 +132,24 @@ export function buildSequences(
   const img = tokenizer.special("<img>");
   const pad = tokenizer.special("<pad>");
   const eos = tokenizer.special("<eos>");
+  // Per block and row, the grid indices of the tokens it holds; null = all N in grid order.
+  const held = Array.from({ length: nBlocks }, (_, k) =>
+    items.map((it) => {
+      const keep = it.blocks[k]!.keep;
+      if (keep && keep.length !== n) {
+        throw new Error(`Visual block ${k} has a keep-mask of length "${keep.length}", expected ${n}`);
+      }
+      if (k === 0 || !options.dropMasked || !keep) return null;
+      const kept: number[] = [];
+      for (let j = 0; j < n; j++) if (keep[j]) kept.push(j);
+      return kept;
+    }));
+  const blockLengths = held.map((rows) => Math.max(...rows.map((r) => r?.length ?? n)));
   const visualStarts: number[] = nBlocks > 0 ? [SYSTEM_LENGTH] : [];
   let cursor = SYSTEM_LENGTH + (nBlocks > 0 ? n : 0);
   for (let k = 1; k < nBlocks; k++) {
     visualStarts.push(cursor + 1); // after <crop>
-    cursor += 1 + n;
+    cursor += 1 + blockLengths[k]!;
   }
   const maxQ = Math.max(...items.map((it) => it.question.length));
   const maxA = Math.max(...items.map((it) => (it.answer ? it.answer.length + 1 : 0)));
@@ -137,7 +170,12 @@ export function buildSequences(
     it.blocks.forEach((blk, k) => {
       const start = visualStarts[k]!;
       if (k > 0) set(start - 1, tokenizer.special("<crop>"));
-      for (let j = 0; j < n; j++) set(start + j, img, blk.keep ? (blk.keep[j] ? 1 : 0) : 1);
+      const kept = held[k]![b];
+      if (kept) {
+        for (let i = 0; i < blockLengths[k]!; i++) set(start + i, img, i < kept.length ? 1 : 0);
+      } else {
+        for (let j = 0; j < n; j++) set(start + j, img, blk.keep ? (blk.keep[j] ? 1 : 0) : 1);
+      }
     });
     const qStart = promptEnd - it.question.length;
     set(qStart - 1, tokenizer.special("<q>"));
@@ -157,7 +195,28 @@ export function buildSequences(
     }
   });
   const patches = visualStartsToPatches(items, config, nBlocks);
-  return { batch: B, length, ids, valid, positions, visualStarts, patches, promptEnd, targets };
+  const visualGather = held.map((rows, k) => {
+    if (rows.every((r) => r === null) && blockLengths[k] === n) return null;
+    const K = blockLengths[k]!;
+    const out = new Int32Array(B * K);
+    rows.forEach((r, b) => {
+      for (let i = 0; i < K; i++) out[b * K + i] = r ? (r[i] ?? 0) : i;
+    });
+    return out;
+  });
+  return {
+    batch: B,
+    length,
+    ids,
+    valid,
+    positions,
+    visualStarts,
+    blockLengths,
+    visualGather,
+    patches,
+    promptEnd,
+    targets,
+  };
 }
 
 function visualStartsToPatches(items: SequenceItem[], config: ModelConfig, nBlocks: number): Float32Array[] {

@@ -53,6 +53,57 @@ Deno.test("buildSequences() marks tokens dropped by a keep-mask as invalid", () 
   assert.equal(seq.positions[start + 5]! - seq.positions[start + 3]!, 1);
 });
 
+Deno.test("buildSequences() with dropMasked holds only kept RoI tokens, padded to the batch's longest", () => {
+  const items = someItems(tokenizer, 16, 2, false);
+  const keepOf = (js: number[]) => Uint8Array.from({ length: N }, (_, j) => (js.includes(j) ? 1 : 0));
+  items[0]!.blocks[1]!.keep = keepOf([3, 5, 9]);
+  items[1]!.blocks[1]!.keep = keepOf([0, 15]);
+  items[2]!.blocks[1]!.keep = keepOf([7, 8, 10]);
+  const masked = buildSequences(tokenizer, config, items);
+  const seq = buildSequences(tokenizer, config, items, { dropMasked: true });
+  assert.deepEqual(seq.blockLengths, [N, 3]);
+  assert.deepEqual(seq.visualStarts, [SYSTEM_LENGTH, SYSTEM_LENGTH + N + 1]);
+  assert.equal(seq.length, masked.length - (N - 3));
+  assert.equal(seq.visualGather[0], null);
+  assert.deepEqual(Array.from(seq.visualGather[1]!), [3, 5, 9, 0, 15, 0, 7, 8, 10]);
+  const start = seq.visualStarts[1]!;
+  // Row 1 keeps two tokens: its third slot is padding.
+  assert.deepEqual(Array.from(seq.valid.slice(seq.length + start, seq.length + start + 3)), [1, 1, 0]);
+  // Every valid token keeps the id and rotary position it has when masked in place, in the same order.
+  for (let b = 0; b < 3; b++) {
+    const pick = (s: typeof seq) => {
+      const out: [number, number][] = [];
+      for (let t = 0; t < s.length; t++) {
+        if (s.valid[b * s.length + t]) out.push([s.ids[b * s.length + t]!, s.positions[b * s.length + t]!]);
+      }
+      return out;
+    };
+    assert.deepEqual(pick(seq), pick(masked));
+  }
+});
+
+Deno.test("buildSequences() with dropMasked keeps unmasked blocks whole and never shortens the image block", () => {
+  const items = someItems(tokenizer, 16, 2, false);
+  items[0]!.blocks[0]!.keep = new Uint8Array(N).fill(1);
+  items[1]!.blocks[1]!.keep = Uint8Array.from({ length: N }, (_, j) => (j < 4 ? 1 : 0));
+  const seq = buildSequences(tokenizer, config, items, { dropMasked: true });
+  assert.deepEqual(seq.blockLengths, [N, N]); // rows 0 and 2 keep every RoI token
+  assert.deepEqual(seq.visualGather[0], null);
+  const g = seq.visualGather[1]!;
+  assert.deepEqual(Array.from(g.slice(0, N)), Array.from({ length: N }, (_, i) => i));
+  assert.deepEqual(Array.from(g.slice(N, N + 5)), [0, 1, 2, 3, 0]);
+  assert.throws(
+    () =>
+      buildSequences(tokenizer, config, [{
+        ...items[0]!,
+        blocks: [items[0]!.blocks[0]!, { pixels: items[0]!.blocks[1]!.pixels, keep: new Uint8Array(3) }],
+      }], {
+        dropMasked: true,
+      }),
+    { message: `Visual block 1 has a keep-mask of length "3", expected ${N}` },
+  );
+});
+
 Deno.test("buildSequences() rejects items with different numbers of blocks", () => {
   const items = [...someItems(tokenizer, 16, 1), ...someItems(tokenizer, 16, 2)];
   assert.throws(() => buildSequences(tokenizer, config, items), {

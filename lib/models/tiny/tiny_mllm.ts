@@ -21,7 +21,7 @@ import type {
 } from "../../model/mllm.ts";
 import type { Params, TensorMap } from "../../model/tensors.ts";
 import { gridOf, type ModelConfig } from "./config.ts";
-import { causalBias, decoderLayer, forward, ropeTables } from "./forward.ts";
+import { decoderLayer, forward, type LayerMask, layerMask, ropeTables } from "./forward.ts";
 import { generate } from "./generate.ts";
 import {
   capturePrefix,
@@ -40,7 +40,7 @@ const QUERY_KEY_LEAVES = ["attnNorm", "wq", "wk"] as const;
 
 interface TinyContext extends LayerContext {
   rope: { cos: tf.Tensor4D; sin: tf.Tensor4D };
-  bias: tf.Tensor4D;
+  mask: LayerMask;
 }
 
 /**
@@ -79,14 +79,14 @@ export class TinyMllm implements Mllm {
     return cropResize(image, box, this.config.imageSize);
   }
 
-  /** The batch layout of prompts (and answers, when given). */
+  /** The batch layout of prompts (and answers, when given); RoI blocks hold their kept tokens only. */
   sequences(prompts: readonly (Prompt & { answer?: AnsweredPrompt["answer"] })[]): SequenceBatch {
     const items: SequenceItem[] = prompts.map((p) => ({
       question: this.tokenizer.encode(p.question),
       ...(p.answer !== undefined ? { answer: this.answerIds(p.answer) } : {}),
       blocks: p.blocks,
     }));
-    return buildSequences(this.tokenizer, this.config, items);
+    return buildSequences(this.tokenizer, this.config, items, { dropMasked: true });
   }
 
   prefill(prompts: readonly Prompt[], depth: number, options: { keepPrefix?: boolean } = {}): Prefill {
@@ -116,7 +116,9 @@ export class TinyMllm implements Mllm {
       eosId: this.tokenizer.special("<eos>"),
       captureLayers: [...capture],
       ...(prefix ? { prefix } : {}),
+      keepPrefix: options.keepPrefix ?? false,
     }).finally(() => prefix && disposePrefix(prefix));
+    const kept = gen.prefix ? await this.prefixRows(gen.prefix) : null;
     const start = seq.visualStarts[0]!;
     const H = this.config.heads;
     const n = this.counts.tokens;
@@ -126,6 +128,7 @@ export class TinyMllm implements Mllm {
       attention: capture.map((_, i) =>
         gen.captured[i]![b]!.map((row) => imageColumns(row, H, row.length / H, start, n))
       ),
+      ...(options.keepPrefix ? { prefix: kept?.[b] ?? null } : {}),
     }));
   }
 
@@ -188,13 +191,13 @@ export class TinyMllm implements Mllm {
     return {
       layout,
       rope: ropeTables(layout.positions, B, T, this.config.headDim, this.config.ropeBase),
-      bias: causalBias(layout.valid, B, T),
+      mask: layerMask(this.config, layout.valid, B, T, 0),
     };
   }
 
   decoderLayer(weights: LayerWeights, x: tf.Tensor3D, context: LayerContext): tf.Tensor3D {
     const c = context as TinyContext;
-    return decoderLayer(weights as Params, this.config, "", x, c.rope, c.bias).out;
+    return decoderLayer(weights as Params, this.config, "", x, c.rope, c.mask).out;
   }
 
   norm(weight: tf.Tensor, x: tf.Tensor3D): tf.Tensor3D {

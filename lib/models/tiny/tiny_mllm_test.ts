@@ -101,6 +101,23 @@ Deno.test("generate() from kept prefix rows gives the same answers as without th
   assert.equal(plain.length, 3);
 });
 
+Deno.test("generate() with keepPrefix returns full-depth prefix rows a second pass over [image, crop] reuses", async () => {
+  const first = await model.generate(prompts, { maxNewTokens: 4, keepPrefix: true });
+  const plain = await model.generate(prompts, { maxNewTokens: 4 });
+  assert.deepEqual(first.map((g) => g.tokens), plain.map((g) => g.tokens));
+  assert.equal(plain[0]!.prefix, undefined);
+  assert.deepEqual(first.map((g) => g.prefix!.depth), [config.layers, config.layers, config.layers]);
+  const second = prompts.map((q) => ({ ...q, blocks: [...q.blocks, q.blocks[0]!] }));
+  const withRows = await model.generate(second, {
+    maxNewTokens: 4,
+    prefixes: first.map((g) => g.prefix!),
+    captureLayers: [1],
+  });
+  const withoutRows = await model.generate(second, { maxNewTokens: 4, captureLayers: [1] });
+  assert.deepEqual(withRows.map((g) => g.tokens), withoutRows.map((g) => g.tokens));
+  assert.deepEqual(withRows.map((g) => g.attention), withoutRows.map((g) => g.attention));
+});
+
 Deno.test("generate() returns the fed-back tokens' attention rows restricted to the image columns", async () => {
   const gen = await model.generate(prompts, { maxNewTokens: 4, captureLayers: [2, 5] });
   const ref = await generate(model.params, config, seq, {
@@ -180,4 +197,31 @@ Deno.test("decoderLayer() with copied weights equals the model's own layer", asy
 Deno.test("imageColumns() takes N columns from each head's row", () => {
   const row = Float32Array.from([0, 1, 2, 3, 4, /* head 1 */ 5, 6, 7, 8, 9]);
   assert.deepEqual(Array.from(imageColumns(row, 2, 5, 1, 3)), [1, 2, 3, 6, 7, 8]);
+});
+
+Deno.test("the model drops masked RoI tokens and answers as with them masked in place", async () => {
+  // Masked-upscaling blocks keeping 5, 2 and 7 tokens: the RoI block holds 7 slots instead of N.
+  const keeps = [[0, 3, 4, 9, 15], [6, 7], [1, 2, 5, 8, 10, 11, 12]];
+  const requests = prompts.map((p, i) => ({
+    ...p,
+    blocks: [
+      p.blocks[0]!,
+      {
+        pixels: randomPixels(rng, S),
+        keep: Uint8Array.from({ length: N }, (_, j) => (keeps[i]!.includes(j) ? 1 : 0)),
+      },
+    ],
+  }));
+  const inPlaceSeq = buildSequences(
+    tokenizer,
+    config,
+    requests.map((r) => ({ question: tokenizer.encode(r.question), blocks: r.blocks })),
+  );
+  assert.equal(model.sequences(requests).length, inPlaceSeq.length - (N - 7));
+  const dropped = await model.generate(requests, { maxNewTokens: 4, captureLayers: [3] });
+  const inPlace = await generate(model.params, config, inPlaceSeq, {
+    maxNewTokens: 4,
+    eosId: tokenizer.special("<eos>"),
+  });
+  assert.deepEqual(dropped.map((g) => g.tokens), inPlace.tokens);
 });
