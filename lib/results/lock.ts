@@ -86,7 +86,7 @@ export async function withLock<T>(path: string, fn: () => Promise<T>, options: L
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(o.pollMs, o.reportMs)));
   }
-  const heartbeat = startHeartbeat(lock, content, o.heartbeatMs);
+  const heartbeat = await startHeartbeat(lock, content, o.heartbeatMs);
   try {
     return await fn();
   } finally {
@@ -186,11 +186,22 @@ async function tryCreate(lock: string, content: string): Promise<boolean> {
   }
 }
 
-/** Refreshes the lock's mtime from a worker thread until terminated. */
-function startHeartbeat(lock: string, content: string, intervalMs: number): Worker {
+/**
+ * Refreshes the lock's mtime from a worker thread until terminated. Resolves once the worker has beaten
+ * once, so the holder's work (which may block its own thread for minutes) never starts before the heartbeat
+ * does: a worker that starts slowly on a loaded machine could otherwise miss the stale limit. A worker that
+ * fails to start resolves too (the lock then lives on its PID check and the stale limit alone).
+ */
+function startHeartbeat(lock: string, content: string, intervalMs: number): Promise<Worker> {
   const worker = new Worker(new URL("./lock_heartbeat.ts", import.meta.url), { type: "module" });
-  worker.postMessage({ lock, content, intervalMs });
-  return worker;
+  return new Promise((resolve) => {
+    worker.onmessage = () => resolve(worker);
+    worker.onerror = (event) => {
+      event.preventDefault();
+      resolve(worker);
+    };
+    worker.postMessage({ lock, content, intervalMs });
+  });
 }
 
 /** A file's text without surrounding white space, null when it does not exist (any more). */

@@ -26,4 +26,6 @@ self.onmessage = (event: MessageEvent<Start>) => {
   };
   const timer = setInterval(beat, intervalMs);
   beat();
+  // The holder waits for this before it starts its work: the heartbeat is running from then on.
+  self.postMessage("beating");
 };
