@@ -12,23 +12,17 @@
  * @module
  */
 
-/** Every character for which Python's `str.isspace()` is true, as the body of a regex character class. */
-export const PY_WHITESPACE_CLASS =
-  "\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+import { PY_WHITESPACE_CLASS, pyStrip } from "../../benchmarks/python_str.ts";
 
-const LEADING_WS = new RegExp(`^[${PY_WHITESPACE_CLASS}]+`, "u");
-const TRAILING_WS = new RegExp(`[${PY_WHITESPACE_CLASS}]+$`, "u");
+/** Python's whitespace and `str.strip()`: one definition, shared with the benchmark prompt builders. */
+export { PY_WHITESPACE_CLASS, pyStrip };
+
 const WS_RUN = new RegExp(`[${PY_WHITESPACE_CLASS}]+`, "u");
 const IS_WS = new RegExp(`^[${PY_WHITESPACE_CLASS}]$`, "u");
 
 /** Python's `str.isspace()` for one character. */
 export function pyIsSpace(char: string): boolean {
   return IS_WS.test(char);
-}
-
-/** Python's `s.strip()` (no argument): removes leading and trailing Unicode whitespace as Python defines it. */
-export function pyStrip(s: string): string {
-  return s.replace(LEADING_WS, "").replace(TRAILING_WS, "");
 }
 
 /** Python's `s.rstrip(chars)`: removes trailing characters that are any of the code points in `chars`. */
