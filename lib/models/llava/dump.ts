@@ -52,7 +52,10 @@ export async function forwardDump(model: LlavaModel, input: ForwardDumpInput): P
   const ids = [...input.inputIds];
   const start = ids.indexOf(config.imageTokenIndex);
   const n = config.numImageTokens;
-  if (start < 0 || ids.slice(start, start + n).some((id) => id !== config.imageTokenIndex)) {
+  // Exactly one run of N image ids: a run cut off by the prompt's end, a split run or extra image ids would
+  // otherwise reach inputEmbeds only after the image was encoded.
+  const count = ids.filter((id) => id === config.imageTokenIndex).length;
+  if (start < 0 || count !== n || ids.slice(start, start + n).some((id) => id !== config.imageTokenIndex)) {
     throw new Error(
       `Cannot run the case: the prompt needs ${n} consecutive image tokens (id ${config.imageTokenIndex})`,
     );

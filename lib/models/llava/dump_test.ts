@@ -33,12 +33,11 @@ Deno.test("a prompt without 36 consecutive image tokens is refused with the run 
   await assert.rejects(forwardDump(model, { ...base, inputIds: [1, 2, 3] }), { message });
   const split = [1, ...new Array(35).fill(600), 5, 600];
   await assert.rejects(forwardDump(model, { ...base, inputIds: split }), { message });
-  // A run of 35 cut off by the prompt's end slips past that check (the slice is shorter than 36; reported)
-  // and is caught later by inputEmbeds, after the image was encoded.
+  // A run of 35 cut off by the prompt's end, and a run of 36 followed by a stray image id.
   const short = [1, ...new Array(35).fill(600)];
-  await assert.rejects(forwardDump(model, { ...base, inputIds: short }), {
-    message: "Cannot build input embeddings: the prompt has 35 image tokens but there are 36 image features",
-  });
+  await assert.rejects(forwardDump(model, { ...base, inputIds: short }), { message });
+  const extra = [1, ...new Array(36).fill(600), 5, 600];
+  await assert.rejects(forwardDump(model, { ...base, inputIds: extra }), { message });
 });
 
 Deno.test("without RPN depths the dump has no attention rows and no rpn_logits, and frees its tensors", async () => {
