@@ -104,6 +104,22 @@ Deno.test("buildFigures() draws a numeric sweep, on a log axis when it spans a f
   assert.equal(figures[0]!.svg, expected);
 });
 
+Deno.test("buildFigures() keeps a linear axis for a sweep spanning less than a factor of 20", () => {
+  const sweep = (fg: number, value: number) =>
+    row("sdrpn", "mean", "accuracy", value, { extra: { sweep: "fg", fg } });
+  const result = fixtureResult("label_assignment", [sweep(0.1, 30), sweep(1, 20)]);
+  const figures = buildFigures(indexResults([result]));
+  assert.deepEqual(figures.map((f) => f.name), ["sweep_label_assignment_fg.svg"]);
+  const expected = linePlot({
+    title: "label_assignment: mean accuracy vs fg",
+    xLabel: "fg",
+    yLabel: "mean accuracy (%)",
+    logX: false,
+    series: [{ name: "sdrpn", points: [{ x: 0.1, y: 30 }, { x: 1, y: 20 }] }],
+  });
+  assert.equal(figures[0]!.svg, expected);
+});
+
 Deno.test("buildFigures() skips a sweep with a single point", () => {
   const result = fixtureResult("sink_removal", [
     row("sdrpn_mask", "mean", "accuracy", 40, { extra: { sweep: "tau", tau: 0.1 } }),

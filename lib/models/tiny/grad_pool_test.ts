@@ -107,3 +107,16 @@ Deno.test("GradPool.create() rejects weights that do not match the config", asyn
     message: 'Cannot load checkpoint "worker init": tensor "lm.head" is missing',
   });
 });
+
+Deno.test("a gradient worker asked for a step before init replies with an error", async () => {
+  const worker = new Worker(new URL("./grad_worker.ts", import.meta.url), { type: "module" });
+  try {
+    const reply = await new Promise<unknown>((resolve) => {
+      worker.onmessage = (e) => resolve(e.data);
+      worker.postMessage({ type: "step", params: {}, seq: whole });
+    });
+    assert.deepEqual(reply, { type: "error", message: "Worker received a step before init" });
+  } finally {
+    worker.terminate();
+  }
+});
