@@ -7,5 +7,6 @@ export function formatTable(header: string[], rows: string[][]): string {
   const rule = `|${
     widths.map((w, c) => (numeric[c] ? "-".repeat(w + 1) + ":" : "-".repeat(w + 2))).join("|")
   }|`;
-  return [line(header), rule, ...rows.map(line)].join("\n");
+  // A short row gets empty cells, so every line has the header's columns (valid Markdown).
+  return [line(header), rule, ...rows.map((r) => line(header.map((_, c) => r[c] ?? "")))].join("\n");
 }

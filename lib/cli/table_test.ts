@@ -27,3 +27,7 @@ Deno.test("formatTable() left-aligns a column as soon as one cell is not a numbe
 Deno.test("formatTable() with no rows prints the header and a right-aligned rule", () => {
   assert.equal(formatTable(["x"], []), "| x |\n|--:|");
 });
+
+Deno.test("formatTable() gives a row shorter than the header empty cells", () => {
+  assert.equal(formatTable(["a", "b"], [["x"]]), "| a | b |\n|---|--:|\n| x |   |");
+});

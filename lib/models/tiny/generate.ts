@@ -44,6 +44,10 @@ export async function generate(
   seq: SequenceBatch,
   options: GenerateOptions,
 ): Promise<Generation> {
+  // Before the prefill: a refused call must not compute (or leak) a KV cache.
+  if (seq.length !== seq.promptEnd + 1) {
+    throw new Error("Cannot generate from a sequence that already has answers");
+  }
   const B = seq.batch;
   const capture = options.captureLayers ?? [];
   const tokens: number[][] = Array.from({ length: B }, () => []);
@@ -68,9 +72,6 @@ export async function generate(
     prefix = r.prefix;
     next = (await r.argmax.data()) as Int32Array;
     r.argmax.dispose();
-  }
-  if (seq.length !== seq.promptEnd + 1) {
-    throw new Error("Cannot generate from a sequence that already has answers");
   }
   const fedAnswer = new Uint8Array(B); // row fed back a real answer token in this step
   for (let step = 0; step < options.maxNewTokens; step++) {

@@ -95,7 +95,9 @@ Deno.test("generate() captures [H, T_k] rows whose key length grows by one per f
 
 Deno.test("generate() refuses a sequence that already has answers", async () => {
   const seq = buildSequences(tokenizer, config, someItems(tokenizer, 16, 1, true));
-  await assert.rejects(generate(params, config, seq, { maxNewTokens: 2, eosId: NO_EOS }), {
+  const before = tf.memory().numTensors;
+  await assert.rejects(generate(params, config, seq, { maxNewTokens: 2, eosId: NO_EOS, keepPrefix: true }), {
     message: "Cannot generate from a sequence that already has answers",
   });
+  assert.equal(tf.memory().numTensors, before, "a refused call computes no KV cache or prefix");
 });

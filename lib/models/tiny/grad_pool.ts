@@ -23,7 +23,12 @@ export class GradPool {
     for (let i = 0; i < size; i++) {
       pool.#workers.push(new Worker(new URL("./grad_worker.ts", import.meta.url), { type: "module" }));
     }
-    await Promise.all(pool.#workers.map((w) => call(w, { type: "init", backend, config, tensors })));
+    try {
+      await Promise.all(pool.#workers.map((w) => call(w, { type: "init", backend, config, tensors })));
+    } catch (error) {
+      pool.close(); // the caller never gets the pool, so it could not stop the workers itself
+      throw error;
+    }
     return pool;
   }
 
