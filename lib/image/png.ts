@@ -70,6 +70,14 @@ export function isPng(bytes: Uint8Array): boolean {
 /** Decode PNG bytes to RGB; `name` (usually the path) appears in error messages. */
 export async function decodePng(bytes: Uint8Array, name: string): Promise<RgbImage> {
   if (!isPng(bytes)) throw new Error(`Cannot read image "${name}": not a PNG file`);
+  return await sharpRgb(bytes, name, "PNG");
+}
+
+/**
+ * Encoded image bytes → 8-bit RGB through sharp (alpha dropped, sRGB), for a format already recognised by its
+ * signature; any decoding failure is one error naming the image and the format.
+ */
+export async function sharpRgb(bytes: Uint8Array, name: string, format: string): Promise<RgbImage> {
   try {
     const { data, info } = await sharp(bytes, { failOn: "warning" })
       .removeAlpha()
@@ -83,20 +91,23 @@ export async function decodePng(bytes: Uint8Array, name: string): Promise<RgbIma
       data: new Uint8Array(data.buffer, data.byteOffset, data.length),
     };
   } catch {
-    throw new Error(`Cannot read image "${name}": corrupt PNG data`);
+    throw new Error(`Cannot read image "${name}": corrupt ${format} data`);
+  }
+}
+
+/** The bytes of an image file; a missing or unreadable file is one error naming it. */
+export async function readImageBytes(path: string): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new Error(`Cannot read image "${path}": file not found`);
+    throw new Error(`Cannot read image "${path}": ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
 /** Read and decode a PNG file. */
 export async function loadImage(path: string): Promise<RgbImage> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) throw new Error(`Cannot read image "${path}": file not found`);
-    throw new Error(`Cannot read image "${path}": ${e instanceof Error ? e.message : String(e)}`);
-  }
-  return await decodePng(bytes, path);
+  return await decodePng(await readImageBytes(path), path);
 }
 
 /** Encode and write a PNG file. */
