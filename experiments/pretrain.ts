@@ -3,11 +3,12 @@
  * samples with appended crop blocks, data-parallel over gradient workers (one per core).
  *
  *   deno task pretrain [--scale quick|default|full] [--seed N] [--backend wasm] [--set key=value]
+ *   deno task pretrain --recipe shipped     # replay the chain of stages behind the shipped checkpoint
  *
  * Resumable: a state checkpoint (weights + optimiser + step) is written every `checkpointEvery` steps
  * under data/cache/pretrain/<config hash>/; rerunning the same command continues from it and produces the
  * same weights as an uninterrupted run. The final checkpoint goes to `out` (default data/base/, the
- * checkpoint every later command starts from).
+ * checkpoint every later command starts from); rerunning a finished config is a no-op.
  */
 import { DETAIL_SCALE } from "../lib/data/suites/common.ts";
 import { glyphSheetView } from "../lib/data/token_labels.ts";
@@ -15,103 +16,39 @@ import { alignProjector } from "../lib/models/tiny/align_init.ts";
 import { patchify } from "../lib/models/tiny/sequence.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
+import { configHash } from "../lib/results/hash.ts";
 import { defineCli, progress, runMain } from "../lib/cli/mod.ts";
-import { SUITE_NAMES } from "../lib/data/schema.ts";
-import { SUITES } from "../lib/data/suites.ts";
 import { AdamW, cosineLr } from "../lib/engine/adamw.ts";
 import { checkFinalWeights, checkGrowth, checkLoss, lossBound, paramNorm } from "../lib/engine/divergence.ts";
 import { Rng } from "../lib/engine/rng.ts";
 import { defaultTokenizer, loadCheckpoint, saveCheckpoint } from "../lib/models/tiny/checkpoint.ts";
 import { type ModelConfig, ModelConfigSchema } from "../lib/models/tiny/config.ts";
 import { fileHash } from "../lib/results/record.ts";
-import { DEFAULT_CROP_MIX } from "../lib/models/tiny/crop_plan.ts";
 import { GradPool } from "../lib/models/tiny/grad_pool.ts";
 import { countTensorParams, initTensors, type TensorMap } from "../lib/models/tiny/params.ts";
 import { pretrainBatch } from "../lib/models/tiny/pretrain_batch.ts";
-import { pretrainVision, stemParams } from "../lib/models/tiny/vision_pretrain.ts";
+import {
+  PRETRAIN_SCALES,
+  PretrainConfigSchema,
+  pretrainHash,
+  type TRAIN_SUITES,
+} from "../lib/models/tiny/pretrain_config.ts";
+import { PRETRAIN_RECIPES, runRecipe } from "../lib/models/tiny/recipes.ts";
+import { heldOutAccuracy, pretrainVision, stemParams } from "../lib/models/tiny/vision_pretrain.ts";
 import { initBackend } from "../lib/engine/backend.ts";
 import { loadSafetensors, saveSafetensors } from "../lib/model/safetensors.ts";
 import { writeFileAtomic } from "../lib/results/atomic.ts";
-import { configHash } from "../lib/results/hash.ts";
-
-const TRAIN_SUITES = SUITE_NAMES.filter((s) => SUITES[s].split === "train");
-
-const Config = z.strictObject({
-  steps: z.int().positive().default(1000).describe("optimiser steps"),
-  batchSize: z.int().positive().default(32).describe("samples per step (split across workers)"),
-  lr: z.number().positive().default(2e-3).describe("peak learning rate (AdamW)"),
-  warmup: z.int().nonnegative().default(60).describe("linear warm-up steps"),
-  minLrRatio: z.number().min(0).max(1).default(0.05).describe("final lr as a fraction of the peak (cosine)"),
-  weightDecay: z.number().min(0).default(0.01).describe("decoupled weight decay"),
-  clipNorm: z.number().min(0).default(1).describe("global gradient-norm clip (0 = off)"),
-  workers: z.int().min(1).max(8).default(2).describe("gradient workers (one per core); part of the result"),
-  suites: z.array(z.enum(TRAIN_SUITES as [string, ...string[]])).min(1).default(TRAIN_SUITES)
-    .describe("training suites"),
-  mix: z.strictObject({
-    zoom: z.number().min(0).default(DEFAULT_CROP_MIX.zoom),
-    none: z.number().min(0).default(DEFAULT_CROP_MIX.none),
-    target: z.number().min(0).default(DEFAULT_CROP_MIX.target),
-    random: z.number().min(0).default(DEFAULT_CROP_MIX.random),
-    masked: z.number().min(0).default(DEFAULT_CROP_MIX.masked),
-    two: z.number().min(0).default(DEFAULT_CROP_MIX.two),
-  }).default(DEFAULT_CROP_MIX).describe("share of batches per crop kind"),
-  align: z.strictObject({
-    start: z.number().min(0).max(1).default(0.5),
-    end: z.number().min(0).max(1).default(0.05),
-    // Optional rather than defaulted, so configs without it hash as before (shipped checkpoint, caches).
-    choice: z.number().min(0).max(1).optional(),
-  }).default({ start: 0.5, end: 0.05 }).describe(
-    "share of single-object alignment batches, decaying linearly; `choice`: share of those that are " +
-      "multiple-choice (lib/data/alignment.ts)",
-  ),
-  drills: z.strictObject({
-    start: z.number().min(0).max(1),
-    end: z.number().min(0).max(1),
-  }).optional().describe(
-    "share of text-only language-drill batches (lib/data/drills.ts), linear; absent = none. They train the " +
-      "decoder only (lm.*)",
-  ),
-  vision: z.strictObject({
-    steps: z.int().nonnegative().default(400),
-    batchSize: z.int().positive().default(32),
-    lr: z.number().positive().default(3e-3),
-    noneWeight: z.number().min(0).default(0.1),
-    views: z.enum(["sheet", "sparse"]).default("sheet")
-      .describe("dense glyph sheets (one detail in most tokens) or sparse views (2–5 details)"),
-    glyphWidth: z.tuple([z.number().positive(), z.number().positive()]).default([6, 16])
-      .describe("glyph width range in encoder pixels of the sheets (the span crops produce)"),
-  }).default({ steps: 400, batchSize: 32, lr: 3e-3, noneWeight: 0.1, views: "sheet", glyphWidth: [6, 16] })
-    .describe("vision-tower pretraining of the token stem on per-token glyph labels (0 steps = skip)"),
-  alignProjector: z.boolean().default(true)
-    .describe("after the vision stage, map detail tokens onto their answer-token embeddings (align_init.ts)"),
-  freezeStem: z.boolean().default(true)
-    .describe("keep the pretrained token stem frozen in the MLLM stage (as LLaVA freezes CLIP)"),
-  model: ModelConfigSchema.omit({ vocabSize: true }).partial().default({}).describe("architecture overrides"),
-  init: z.string().default("").describe(
-    "continue from this checkpoint folder (its weights; the vision stage and alignment are skipped, the data " +
-      "stream continues after the parent's steps); '' = from scratch",
-  ),
-  checkpointEvery: z.int().positive().default(50).describe("steps between resumable state checkpoints"),
-  out: z.string().default("data/base").describe("folder of the final checkpoint"),
-  cacheDir: z.string().default("data/cache").describe("folder for resumable state (pretrain/<hash>/)"),
-  stopAt: z.int().nonnegative().default(0)
-    .describe(
-      "stop this invocation after this step, keeping the state (0 = run to the end; for resume tests)",
-    ),
-});
 
 const cli = defineCli({
   name: "pretrain",
   description: "Pretrain the small LLaVA-style MLLM on the training suites (writes the base checkpoint)",
-  schema: Config,
-  scales: {
-    quick: { steps: 12, batchSize: 8, checkpointEvery: 5, out: "data/generated/base-quick" },
-    default: {},
-    full: { steps: 4000 },
+  schema: PretrainConfigSchema,
+  scales: PRETRAIN_SCALES,
+  options: {
+    recipe: `replay a named chain of pretraining stages (${Object.keys(PRETRAIN_RECIPES).join(", ")}; ` +
+      "lib/models/tiny/recipes.ts), each a resumable run of this command; other options are not allowed",
   },
 });
-
 interface LogLine {
   step: number;
   kind: string;
@@ -124,19 +61,27 @@ interface LogLine {
 await runMain(async () => {
   const args = cli.parse(Deno.args);
   if (args.help) return console.log(cli.usage());
+  if (args.options.recipe !== undefined) {
+    const rest = Deno.args.filter((a) =>
+      a !== "--recipe" && a !== args.options.recipe && a !== `--recipe=${args.options.recipe}`
+    );
+    if (rest.length > 0) {
+      throw new Error(
+        `Option "--recipe" replays fixed stages: remove ${rest.map((a) => `"${a}"`).join(", ")}`,
+      );
+    }
+    return await runRecipe(args.options.recipe, import.meta.filename!);
+  }
   const cfg = args.config;
   const tokenizer = defaultTokenizer();
   const modelConfig = ModelConfigSchema.parse({ ...cfg.model, vocabSize: tokenizer.size });
-  // The output folder does not change the weights, so it is not part of the state's identity.
   const { out: _out, cacheDir: _cache, stopAt: _stop, ...trainCfg } = cfg;
-  // A continuation is identified by its parent's weights, not by the parent's folder name.
   const parent = cfg.init ? await loadParent(cfg.init, modelConfig) : null;
-  const hash = configHash({
-    cfg: { ...trainCfg, init: parent?.sha256 ?? "" },
-    seed: args.seed,
-    backend: args.backend,
-    modelConfig,
-  });
+  const hash = pretrainHash(cfg, parent?.sha256 ?? "", args.seed, args.backend, modelConfig);
+  if (cfg.stopAt === 0 && await finishedAs(cfg.out, hash)) {
+    console.error(`pretrain: ${cfg.out} already holds the weights of this config (${hash}); nothing to do`);
+    return;
+  }
   const stateDir = join(cfg.cacheDir, "pretrain", hash);
   const statePath = join(stateDir, "state.safetensors");
   const logPath = join(stateDir, "train_log.jsonl");
@@ -153,7 +98,8 @@ await runMain(async () => {
   });
   let log: LogLine[] = [];
   let start = 0;
-  let visionDone = parent !== null;
+  let visionDone = parent !== null && cfg.freshTower !== true;
+  if (cfg.freshTower && !parent) throw new Error(`Config "freshTower" needs "init" (a parent checkpoint)`);
   if (existsSync(statePath)) {
     const state = await loadSafetensors(statePath);
     start = Number(state.metadata.step);
@@ -176,6 +122,7 @@ await runMain(async () => {
     Object.entries(tensors).map(([k, t]) => [k, { shape: t.shape, data: flat[k]! }]),
   );
   let visionAccuracy: number | null = null;
+  let visionHeldOut: number | null = null;
   if (!visionDone && cfg.vision.steps > 0) {
     // Stage 0 (LLaVA starts from a pretrained CLIP): the token stem learns to name glyphs and marks.
     // It trains `tensors` in place, i.e. the arrays the optimiser and the workers start from.
@@ -216,6 +163,19 @@ await runMain(async () => {
       const saved: TensorMap = Object.fromEntries(stemParams(modelConfig).map((n) => [n, tensors[n]!]));
       saved.probe = { shape: [modelConfig.visionDim, r.probe.length / modelConfig.visionDim], data: r.probe };
       await saveSafetensors(visionPath, saved, { accuracy: String(visionAccuracy) });
+    }
+    if (views === "sheet") {
+      const held = await heldOutAccuracy(
+        modelConfig,
+        tensors,
+        probe,
+        { glyphScale: DETAIL_SCALE, widthRange: glyphWidth },
+        args.seed,
+      );
+      visionHeldOut = round(held.accuracy);
+      console.error(
+        `pretrain: vision stage held-out detail-token accuracy ${visionHeldOut} (${held.tokens} tokens)`,
+      );
     }
     if (cfg.alignProjector) {
       // Calibration views drawn apart from the training stream (their own seed label).
@@ -347,6 +307,12 @@ await runMain(async () => {
     samples: ((parent?.steps ?? 0) + cfg.steps) * cfg.batchSize,
     finalLoss: mean(log.slice(-50).map((l) => l.loss)),
     visionStageAccuracy: visionAccuracy ?? parent?.training?.visionStageAccuracy ?? null,
+    // Measured on held-out glyph sheets (recorded from 2026-12-06 on; older checkpoints have none).
+    ...(visionHeldOut !== null
+      ? { visionStageHeldOut: visionHeldOut }
+      : parent?.training?.visionStageHeldOut !== undefined
+      ? { visionStageHeldOut: parent.training.visionStageHeldOut }
+      : {}),
     ...(parent ? { init: { path: cfg.init, sha256: parent.sha256, training: parent.training } } : {}),
     // Timings of this invocation (a resumed run reports only the steps it ran).
     timing: {
@@ -393,6 +359,18 @@ async function saveState(
   await writeFileAtomic(logPath, log.map((l) => JSON.stringify(l)).join("\n") + "\n");
   // Every saved state comes after the vision stage (it is saved right after it, or skipped when off).
   await saveSafetensors(statePath, out, { step: String(step), optStep: String(state.step), visionDone: "1" });
+}
+
+/** Whether `dir` holds a finished checkpoint trained by the config with this hash. */
+async function finishedAs(dir: string, hash: string): Promise<boolean> {
+  const path = join(dir, "model.json");
+  if (!existsSync(path) || !existsSync(join(dir, "model.safetensors"))) return false;
+  try {
+    const file = JSON.parse(await Deno.readTextFile(path)) as { training?: { configHash?: unknown } };
+    return file.training?.configHash === hash;
+  } catch {
+    return false; // an unreadable model.json is retrained over, not trusted
+  }
 }
 
 function round(x: number): number {

@@ -67,6 +67,40 @@ Deno.test({
 });
 
 Deno.test({
+  name: "pretrain: a finished config reruns as a no-op; freshTower reruns the vision stage on a parent",
+  sanitizeResources: false,
+  async fn() {
+    const before = await Deno.readFile(join(tmp, "a", "model.safetensors"));
+    const again = await run("pretrain.ts", pretrainArgs(tmp, "a"));
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /already holds the weights of this config \([0-9a-f]{16}\); nothing to do/);
+    assert.deepEqual(await Deno.readFile(join(tmp, "a", "model.safetensors")), before);
+
+    const cont = ["steps=2", `init=${join(tmp, "a")}`];
+    const plain = await run("pretrain.ts", pretrainArgs(tmp, "cont", cont));
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.doesNotMatch(plain.stderr, /vision stage/);
+    const fresh = await run("pretrain.ts", pretrainArgs(tmp, "fresh", [...cont, "freshTower=true"]));
+    assert.equal(fresh.code, 0, fresh.stderr);
+    assert.match(fresh.stderr, /vision stage held-out detail-token accuracy [0-9.]+ \(\d+ tokens\)/);
+    const model = JSON.parse(await Deno.readTextFile(join(tmp, "fresh", "model.json")));
+    assert.equal(typeof model.training.visionStageHeldOut, "number");
+
+    const orphan = await run("pretrain.ts", pretrainArgs(tmp, "orphan", ["freshTower=true"]));
+    assert.equal(orphan.code, 1);
+    assert.match(orphan.stderr, /Config "freshTower" needs "init" \(a parent checkpoint\)/);
+    assert.ok(!existsSync(join(tmp, "orphan")));
+    // A recipe is replayed as written: no other option may change it.
+    const recipe = await run("pretrain.ts", ["--recipe", "shipped", "--seed", "3"]);
+    assert.equal(recipe.code, 1);
+    assert.match(recipe.stderr, /Option "--recipe" replays fixed stages: remove "--seed", "3"/);
+    const unknown = await run("pretrain.ts", ["--recipe", "nope"]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /Unknown pretraining recipe "nope" \(known: shipped/);
+  },
+});
+
+Deno.test({
   name: "pretrain whose last update wrecks the weights exits non-zero and writes no checkpoint or state",
   sanitizeResources: false,
   async fn() {

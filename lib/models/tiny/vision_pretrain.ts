@@ -130,3 +130,67 @@ export async function pretrainVision(
   tf.dispose(Object.values(vars));
   return { accuracy, losses, probe };
 }
+
+/**
+ * Detail-token accuracy of the stem + probe on `views` glyph sheets drawn from a stream the training never
+ * sees (`vision-heldout/<i>` of `seed`): the vision stage's measured quality, unlike the last training
+ * batch's accuracy. Tokens without a detail are not counted.
+ */
+export async function heldOutAccuracy(
+  config: ModelConfig,
+  tensors: TensorMap,
+  probe: Float32Array,
+  sheet: { glyphScale: number; widthRange: readonly [number, number] },
+  seed: number,
+  views = 64,
+): Promise<{ accuracy: number; tokens: number }> {
+  const { tokens: n } = gridOf(config);
+  const K = TOKEN_CLASSES.length;
+  const per = config.patchWindow * config.patchWindow * 3;
+  const drawn = await Promise.all(
+    Array.from(
+      { length: views },
+      (_, i) =>
+        glyphSheetView(
+          new Rng(hashSeed(seed, `vision-heldout/${i}`)),
+          config.imageSize,
+          config.patchSize,
+          sheet.glyphScale,
+          sheet.widthRange,
+        ),
+    ),
+  );
+  const x = new Float32Array(views * n * per);
+  drawn.forEach((v, b) =>
+    x.set(patchify(v.pixels, config.imageSize, config.patchSize, config.patchWindow), b * n * per)
+  );
+  const params = Object.fromEntries(
+    stemParams(config).map((name) => {
+      const t = tf.tensor(tensors[name]!.data, tensors[name]!.shape);
+      const v = tf.variable(t, false);
+      t.dispose(); // the variable keeps the data alive
+      return [name, v];
+    }),
+  );
+  // [views·N, K]
+  const logits = tf.tidy(() =>
+    linear(
+      tf.reshape(tokenStem(params, config, x, views), [views * n, config.visionDim]),
+      tf.tensor2d(probe, [config.visionDim, K]),
+    )
+  );
+  const data = (await logits.data()) as Float32Array;
+  tf.dispose([logits, ...Object.values(params)]);
+  let hit = 0, total = 0;
+  drawn.forEach((v, b) =>
+    v.labels.forEach((c, j) => {
+      if (c === 0) return;
+      total++;
+      const row = (b * n + j) * K;
+      let best = 0; // the argmax over every class ("none" included), as the training accuracy counts it
+      for (let k = 1; k < K; k++) if (data[row + k]! > data[row + best]!) best = k;
+      if (best === c) hit++;
+    })
+  );
+  return { accuracy: total ? hit / total : 0, tokens: total };
+}

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { TOKEN_CLASSES } from "../../data/token_labels.ts";
+import { glyphSheetView, TOKEN_CLASSES } from "../../data/token_labels.ts";
 import { initBackend } from "../../engine/backend.ts";
-import { Rng } from "../../engine/rng.ts";
+import { hashSeed, Rng } from "../../engine/rng.ts";
 import { ModelConfigSchema } from "./config.ts";
 import { initTensors } from "./params.ts";
 import { tinyModel } from "./test_helpers.ts";
-import { pretrainVision, stemParams } from "./vision_pretrain.ts";
+import { heldOutAccuracy, pretrainVision, stemParams } from "./vision_pretrain.ts";
 
 await initBackend("cpu");
 const { config } = tinyModel(); // "window" stem, 16 px image, 4 px patches
@@ -63,4 +63,38 @@ Deno.test("pretrainVision() lowers the loss over a few steps", async () => {
   const first = mean(r.losses.slice(0, 4));
   const last = mean(r.losses.slice(-4));
   assert.ok(last < first, `loss ${first} → ${last}`);
+});
+
+Deno.test("heldOutAccuracy() counts detail tokens of its own stream and scores the probe's argmax", async () => {
+  const sheet = { glyphScale: 1, widthRange: [3, 5] as const };
+  const tensors = initTensors(config, new Rng(1));
+  // Constant stem features (patch layer zeroed, bias 1) and a probe column of ones for class c: every token
+  // is predicted as c, so the accuracy is the share of detail tokens labelled c, counted here from the views.
+  tensors["vit.patch.w"]!.data.fill(0);
+  tensors["vit.patch.b"]!.data.fill(1);
+  const c = 5;
+  const probe = new Float32Array(config.visionDim * K);
+  for (let r = 0; r < config.visionDim; r++) probe[r * K + c] = 1;
+  let details = 0, labelledC = 0;
+  for (let i = 0; i < 6; i++) {
+    const v = await glyphSheetView(
+      new Rng(hashSeed(3, `vision-heldout/${i}`)),
+      config.imageSize,
+      config.patchSize,
+      sheet.glyphScale,
+      sheet.widthRange,
+    );
+    for (const l of v.labels) {
+      if (l !== 0) details++;
+      if (l === c) labelledC++;
+    }
+  }
+  assert.ok(labelledC > 0 && labelledC < details, `${labelledC} of ${details}`);
+  const r = await heldOutAccuracy(config, tensors, probe, sheet, 3, 6);
+  assert.equal(r.tokens, details);
+  assert.equal(r.accuracy, labelledC / details);
+  // A probe favouring "none" (class 0) gets no detail token right.
+  const none = new Float32Array(config.visionDim * K);
+  for (let r = 0; r < config.visionDim; r++) none[r * K] = 1;
+  assert.equal((await heldOutAccuracy(config, tensors, none, sheet, 3, 6)).accuracy, 0);
 });

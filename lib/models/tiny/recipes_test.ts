@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ModelConfigSchema } from "./config.ts";
+import { pretrainHash } from "./pretrain_config.ts";
+import { PRETRAIN_RECIPES, recipeByName, stageArgs, stageConfig, stageDir } from "./recipes.ts";
+
+interface TrainingRecord {
+  configHash: string;
+  seed: number;
+  backend: string;
+  pretrainConfig: Record<string, unknown>;
+  init?: { path: string; sha256: string; training: TrainingRecord };
+}
+
+/** The training records nested in a checkpoint's model.json, first stage first. */
+async function stagesOf(dir: string): Promise<TrainingRecord[]> {
+  const file = JSON.parse(await Deno.readTextFile(join(dir, "model.json"))) as { training: TrainingRecord };
+  const out: TrainingRecord[] = [];
+  for (let t: TrainingRecord | undefined = file.training; t; t = t.init?.training) out.unshift(t);
+  return out;
+}
+
+/** A config as the pretrain script records it, normalised: model overrides filled with the defaults. */
+function normalised(cfg: Record<string, unknown>): Record<string, unknown> {
+  const { cacheDir: _c, stopAt: _s, init, model, ...rest } = cfg;
+  return {
+    ...rest,
+    // Stages run before `init` existed record none; earlier versions recorded the full model config.
+    init: init ?? "",
+    model: ModelConfigSchema.omit({ vocabSize: true }).parse(model ?? {}),
+  };
+}
+
+for (const [name, recipe] of Object.entries(PRETRAIN_RECIPES)) {
+  Deno.test(`recipe "${name}" is the chain recorded in ${recipe.out}/model.json, stage by stage`, async () => {
+    const records = await stagesOf(recipe.out);
+    assert.equal(records.length, recipe.stages.length);
+    records.forEach((record, i) => {
+      const cfg = stageConfig(recipe, i, record.init?.path ?? "", String(record.pretrainConfig.out));
+      assert.deepEqual(normalised(cfg), normalised(record.pretrainConfig), `stage ${i + 1}`);
+      // The recipe runs with the script's default seed and backend.
+      assert.deepEqual([record.seed, record.backend], [0, "auto"], `stage ${i + 1}`);
+    });
+  });
+}
+
+Deno.test("pretrainHash ignores the output folders and stopAt but not the parent's weights", () => {
+  const recipe = recipeByName("shipped");
+  const model = ModelConfigSchema.parse({ vocabSize: 92 });
+  const a = stageConfig(recipe, 1, "x", "out-a");
+  const b = { ...stageConfig(recipe, 1, "y", "out-b"), cacheDir: "elsewhere", stopAt: 7 };
+  assert.equal(pretrainHash(a, "sha1", 0, "auto", model), pretrainHash(b, "sha1", 0, "auto", model));
+  assert.notEqual(pretrainHash(a, "sha1", 0, "auto", model), pretrainHash(a, "sha2", 0, "auto", model));
+  assert.notEqual(pretrainHash(a, "sha1", 0, "auto", model), pretrainHash(a, "sha1", 1, "auto", model));
+});
+
+Deno.test("stageArgs chains each stage to the previous one's folder and writes the last to out", () => {
+  const recipe = recipeByName("shipped");
+  assert.deepEqual(stageArgs("shipped", recipe, 0), ["--set", "out=data/generated/recipes/shipped/base"]);
+  assert.deepEqual(stageArgs("shipped", recipe, 1), [
+    "--set",
+    "steps=1500",
+    "--set",
+    "lr=0.001",
+    "--set",
+    "warmup=30",
+    "--set",
+    "align.start=0.2",
+    "--set",
+    "align.end=0.05",
+    "--set",
+    "init=data/generated/recipes/shipped/base",
+    "--set",
+    "out=data/generated/recipes/shipped/base-cont",
+  ]);
+  assert.equal(stageDir("shipped", recipe, recipe.stages.length - 1), "data/base");
+});
+
+Deno.test("stageConfig nests dotted keys and keeps the schema's defaults", () => {
+  const cfg = stageConfig(recipeByName("shipped"), 2, "p", "o");
+  assert.deepEqual(cfg.align, { start: 0.4, end: 0.1, choice: 0.5 });
+  assert.equal(cfg.steps, 1500);
+  assert.equal(cfg.batchSize, 32);
+  assert.equal(cfg.init, "p");
+  assert.equal(cfg.out, "o");
+});
+
+Deno.test("an unknown recipe is an error that lists the known ones", () => {
+  assert.throws(() => recipeByName("nope"), {
+    message: `Unknown pretraining recipe "nope" (known: ${Object.keys(PRETRAIN_RECIPES).join(", ")})`,
+  });
+  assert.throws(() => recipeByName("toString"), { message: /Unknown pretraining recipe "toString"/ });
+});
