@@ -176,9 +176,12 @@ export class TinyMllm implements Mllm {
       }
     }
     const gathered = tf.tidy(() => {
-      const { logits } = forward(this.params, this.config, seq, { logits: true });
-      const answer = tf.slice(logits!, [0, promptEnd, 0], [B, A, V]); // [B, A, V]
-      const logp = tf.reshape(tf.logSoftmax(answer), [B * A * V]);
+      // The vocabulary head on the answer slots only (the forward's own logits would cover all T).
+      const { hidden } = forward(this.params, this.config, seq, { logits: false });
+      const slots = tf.slice(hidden, [0, promptEnd, 0], [B, A, this.config.dim]); // [B, A, d]
+      const normed = rmsNorm(slots, this.params["lm.norm"]!, this.config.normEps);
+      const logits = linear(normed, this.params["lm.head"]!); // [B, A, V]
+      const logp = tf.reshape(tf.logSoftmax(logits), [B * A * V]);
       return tf.gather(logp, tf.tensor1d(picks, "int32")); // [B·A]
     });
     const data = (await gathered.data()) as Float32Array;
