@@ -3,6 +3,9 @@
  *   global  — the whole image only (the baseline of the paper's tables);
  *   oracle  — plus the TRUE target box cropped from the source image (the ceiling; analysis only);
  *   random  — plus a random window of the same size (the control: extra tokens without the detail).
+ * Every suite is scored from the greedy answer (protocol "generation"); multiple-choice and yes/no suites
+ * are also scored by option likelihood (protocol "likelihood", V* bench's protocol for open models,
+ * lib/eval/likelihood.ts) on the same prompts, in rows of metric `likelihood-<family>-accuracy`.
  * The gap oracle − global measures how much the testbed needs fine detail; random ≈ global shows that
  * the gain comes from the detail, not from the extra tokens.
  *
@@ -17,6 +20,8 @@ import { SUITES } from "../lib/data/suites.ts";
 import { hashSeed, Rng } from "../lib/engine/rng.ts";
 import { answerAll, type AnswerRequest } from "../lib/eval/answer.ts";
 import { randomBoxLike } from "../lib/eval/boxes.ts";
+import { hasLikelihoodScoring } from "../lib/eval/likelihood.ts";
+import { likelihoodAnswerAll } from "../lib/eval/likelihood_answers.ts";
 import { round2, scoreMethod } from "../lib/eval/score.ts";
 import { runExperiment } from "../lib/experiment/mod.ts";
 import { TESTBED_PROMPT } from "../lib/results/record.ts";
@@ -53,6 +58,8 @@ await runExperiment({
   const { model } = exp;
   const seed = exp.args.seed;
   const rows: ResultRow[] = [];
+  // Likelihood-protocol rows go after every generation row, so the generation rows read as before.
+  const likelihoodRows: ResultRow[] = [];
   const summary: {
     suite: string;
     kind: string;
@@ -60,6 +67,7 @@ await runExperiment({
     global: number;
     oracle: number;
     random: number;
+    likelihood?: Record<Mode, number>;
   }[] = [];
   const artifacts: Artifact[] = [];
   const phases: Record<string, number> = {};
@@ -84,15 +92,17 @@ await runExperiment({
         }],
       });
     }
-    const bar = progress(`eval-base ${suite}`, 3 * set.items.length);
+    const metric = SUITES[suite as typeof EVAL_SUITES[number]].metric;
+    const scored = hasLikelihoodScoring(metric) ? metric : null;
+    const bar = progress(`eval-base ${suite}`, (scored ? 6 : 3) * set.items.length);
     const accuracy: Record<Mode, number> = { global: 0, oracle: 0, random: 0 };
+    const likelihood: Record<Mode, number> = { global: 0, oracle: 0, random: 0 };
     for (const mode of MODES) {
       const answers = await answerAll(model, requests[mode], {
         batchSize: cfg.batchSize,
         maxNewTokens: cfg.maxNewTokens,
         onBatch: (k) => bar.tick(k),
       });
-      const metric = SUITES[suite as typeof EVAL_SUITES[number]].metric;
       const r = scoreMethod(
         mode,
         suite,
@@ -103,6 +113,23 @@ await runExperiment({
       );
       accuracy[mode] = r.accuracy;
       rows.push(r.row);
+      if (!scored) continue;
+      const samples = set.items.map((x) => x.sample);
+      const picks = await likelihoodAnswerAll(model, scored, requests[mode], samples, {
+        batchSize: cfg.batchSize,
+        onBatch: (k) => bar.tick(k),
+      });
+      const l = scoreMethod(
+        mode,
+        suite,
+        metric,
+        picks,
+        samples,
+        ciRng.fork(`${suite}/${mode}/likelihood`),
+        "likelihood",
+      );
+      likelihood[mode] = l.accuracy;
+      likelihoodRows.push(l.row);
     }
     bar.done();
     phases[suite] = Math.round((performance.now() - t0) / 10) / 100;
@@ -111,11 +138,13 @@ await runExperiment({
       kind: SUITES[suite as typeof EVAL_SUITES[number]].kind,
       n: set.items.length,
       ...accuracy,
+      ...(scored ? { likelihood } : {}),
     });
   }
   const mean = (k: Mode) => round2(summary.reduce((a, s) => a + s[k], 0) / summary.length);
+  const lik = (s: typeof summary[number], k: Mode) => s.likelihood ? fmt(s.likelihood[k]) : "";
   const table = formatTable(
-    ["suite", "kind", "n", "global", "oracle", "random", "oracle−global"],
+    ["suite", "kind", "n", "global", "oracle", "random", "oracle−global", "global L", "oracle L", "random L"],
     [
       ...summary.map((
         s,
@@ -127,6 +156,9 @@ await runExperiment({
         fmt(s.oracle),
         fmt(s.random),
         fmt(s.oracle - s.global),
+        lik(s, "global"),
+        lik(s, "oracle"),
+        lik(s, "random"),
       ]),
       [
         "mean",
@@ -136,6 +168,9 @@ await runExperiment({
         fmt(mean("oracle")),
         fmt(mean("random")),
         fmt(mean("oracle") - mean("global")),
+        "",
+        "",
+        "",
       ],
     ],
   );
@@ -145,11 +180,16 @@ await runExperiment({
     // The seed is recorded in the config too (it picks the random windows), as this result always has.
     config: { ...cfg, scale: exp.args.scale, seed },
     prompt: { ...TESTBED_PROMPT },
-    rows,
+    rows: [...rows, ...likelihoodRows],
     artifacts,
+    scoring: likelihoodRows.length > 0 ? ["generation", "likelihood"] : ["generation"],
     notes: [
       `mean over suites: global ${mean("global")}, oracle ${mean("oracle")}, random ${mean("random")}`,
       "oracle uses the true target box: an analysis ceiling, never an input of any method",
+      "scoring: every suite from the greedy answer (generation, metric <family>-accuracy); multiple-choice and " +
+      "yes/no suites also by option likelihood (V* bench's open-model protocol: the option content with the " +
+      "highest mean token log-probability incl. the end token after the same prompt, first on a tie; metric " +
+      "likelihood-<family>-accuracy). Text suites have one protocol, generation. L columns = likelihood.",
     ],
     phases,
     summary: table,

@@ -6,7 +6,9 @@
  *   sdrpn_box   SD-RPN with box-only upscaling (one crop per surviving box);
  *   sdrpn_mask  SD-RPN with masked upscaling (the paper's default);
  * plus localisation analysis against the true target boxes (analysis only) and throughput relative to the
- * baseline, measured in the same run.
+ * baseline, measured in the same run. Every suite is scored from the greedy answers (protocol "generation");
+ * multiple-choice and yes/no suites also by option likelihood on each method's own final prompt (protocol
+ * "likelihood", lib/eval/likelihood.ts; rows of metric `likelihood-<family>-accuracy`, not timed).
  *
  *   deno task eval-roi [--scale quick|default|full] [--json] [--set key=value]
  */
@@ -73,6 +75,9 @@ await runExperiment({
     { kind: "sdrpn", key: { method: "sdrpn_box" }, rpn, upscaling: "box", threshold, maxArea },
   ];
   const rows: ResultRow[] = [];
+  // Likelihood-protocol rows go after every other row, so the generation rows read as before.
+  const likelihoodRows: ResultRow[] = [];
+  const likelihoodLines: string[] = [];
   const summary: Record<string, unknown>[] = [];
   const seconds: Record<Method, number> = { baseline: 0, vicrop: 0, sdrpn_box: 0, sdrpn_mask: 0 };
   const ciRng = new Rng(seed).fork("ci");
@@ -81,6 +86,7 @@ await runExperiment({
   for (const suite of suites) {
     const runs = await evaluateSuite(model, suite, methods, {
       batchSize: cfg.batchSize,
+      likelihood: true,
       progress: (name, total) => progress(`eval-roi ${name}`, total),
     });
     const run = (m: Method) => runs.find((r) => r.key.method === m)!;
@@ -100,6 +106,26 @@ await runExperiment({
       );
       acc[m] = r.accuracy;
       rows.push(r.row);
+    }
+    const picked = METHODS.filter((m) => run(m).likelihoodAnswers);
+    for (const m of picked) {
+      const l = scoreMethod(
+        m,
+        suite.name,
+        suite.family,
+        run(m).likelihoodAnswers!,
+        samples,
+        ciRng.fork(`${suite.name}/${m}/likelihood`),
+        "likelihood",
+      );
+      likelihoodRows.push(l.row);
+    }
+    if (picked.length > 0) {
+      likelihoodLines.push(
+        `${suite.name} by option likelihood: ${
+          likelihoodRows.slice(-picked.length).map((r) => `${r.method} ${r.value}`).join(", ")
+        }`,
+      );
     }
 
     // Localisation (analysis only): the crop each method chose vs the true box.
@@ -201,18 +227,24 @@ await runExperiment({
     // The seed is recorded in the config too, as this result always has.
     config: { ...cfg, scale: exp.args.scale, seed },
     prompt: { ...TESTBED_PROMPT },
-    rows,
+    rows: [...rows, ...likelihoodRows],
     artifacts: [],
+    scoring: likelihoodRows.length > 0 ? ["generation", "likelihood"] : ["generation"],
     notes: [
       `labels: ${JSON.stringify(labelInfo)}`,
       `pseudo-label fg box IoU with the true box (teacher set, analysis only): ${
         r3(mean(pseudoIou))
       } over ${pseudoIou.length}`,
       "throughput is in the timing block (wall-clock; relative to the baseline in the same run)",
+      "scoring: every suite from the greedy answer (generation, metric <family>-accuracy); multiple-choice and " +
+      "yes/no suites also by option likelihood on each method's own final prompt (V* bench's open-model " +
+      "protocol: highest mean token log-probability incl. the end token, first on a tie; metric " +
+      "likelihood-<family>-accuracy; not timed)",
     ],
     phases,
     summary: [
       table,
+      ...likelihoodLines,
       `throughput vs baseline: vicrop ${throughput.vicrop}×, sdrpn ${throughput.sdrpn}×`,
       `pseudo-label IoU (teacher set): ${r3(mean(pseudoIou))}; labels ${JSON.stringify(labelInfo)}`,
     ].join("\n"),

@@ -207,8 +207,16 @@ Deno.test({
         assert.ok(v >= 0 && v <= 100, `${k} = ${v}`);
       }
     }
+    // pope (yes/no) is scored by option likelihood too: 3 generation rows per suite, then pope's 3 likelihood rows.
+    assert.equal("likelihood" in summary.suites[0]!, false);
+    assert.deepEqual(Object.keys(summary.suites[1]!.likelihood as object), ["global", "oracle", "random"]);
     const res = await readResult(join(tmp, "r1.json"));
-    assert.equal(res.rows.length, 6);
+    assert.equal(res.rows.length, 9);
+    assert.deepEqual(res.scoring, ["generation", "likelihood"]);
+    assert.deepEqual(
+      res.rows.slice(6).map((r) => [r.method, r.suite, r.metric, r.extra?.protocol]),
+      ["global", "oracle", "random"].map((m) => [m, "pope", "likelihood-yesno-accuracy", "likelihood"]),
+    );
     const r2 = await run("eval_base.ts", args("r2.json"));
     assert.equal(r2.code, 0, r2.stderr);
     const strip = async (f: string) => {
@@ -318,6 +326,12 @@ Deno.test({
     }
     assert.ok(summary.throughput.sdrpn > 0 && summary.throughput.vicrop > 0);
     const res = await readResult(join(tmp, "roi.json"));
-    assert.equal(res.rows.filter((r) => r.metric.endsWith("accuracy")).length, 8);
+    // 4 methods × 2 suites by generation, then pope (yes/no) by option likelihood for each method.
+    assert.equal(res.rows.filter((r) => /^[a-z]+-accuracy$/.test(r.metric)).length, 8);
+    assert.deepEqual(
+      res.rows.filter((r) => r.metric.startsWith("likelihood-")).map((r) => [r.method, r.suite, r.metric]),
+      ["baseline", "vicrop", "sdrpn_box", "sdrpn_mask"].map((m) => [m, "pope", "likelihood-yesno-accuracy"]),
+    );
+    assert.deepEqual(res.scoring, ["generation", "likelihood"]);
   },
 });

@@ -47,3 +47,36 @@ Deno.test("round2() rounds to 2 decimals with halves going up, as Math.round doe
   assert.equal(round2(-0.125), -0.12);
   assert.equal(round2(3), 3);
 });
+
+Deno.test("scoreMethod() marks likelihood-protocol rows by metric and extra.protocol, with the same scores", () => {
+  const samples = [{ answers: ["yes"] }, { answers: ["no"] }, { answers: ["no"] }];
+  const generation = scoreMethod("oracle", "pope", "yesno", ["yes", "yes", "no"], samples, new Rng(1));
+  const likelihood = scoreMethod(
+    "oracle",
+    "pope",
+    "yesno",
+    ["yes", "yes", "no"],
+    samples,
+    new Rng(1),
+    "likelihood",
+  );
+  assert.equal(likelihood.row.metric, "likelihood-yesno-accuracy");
+  assert.deepEqual(likelihood.row.extra, { protocol: "likelihood", f1: 66.67, yesRatio: 66.67 });
+  assert.deepEqual(likelihood.scores, generation.scores);
+  assert.deepEqual(likelihood.row.ci, generation.row.ci);
+  const choice = scoreMethod(
+    "global",
+    "hr",
+    "choice",
+    ["B", "A"],
+    [
+      { answers: ["B"], options: ["red", "blue"] },
+      { answers: ["B"], options: ["red", "blue"] },
+    ],
+    new Rng(2),
+    "likelihood",
+  );
+  assert.equal(choice.row.metric, "likelihood-choice-accuracy");
+  assert.equal(choice.accuracy, 50);
+  assert.deepEqual(choice.row.extra, { protocol: "likelihood" });
+});

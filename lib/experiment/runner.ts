@@ -28,7 +28,7 @@ import type { Mllm } from "../model/mllm.ts";
 import { canonicalJson } from "../results/hash.ts";
 import { writeResult } from "../results/io.ts";
 import { makeResult, TESTBED_PROMPT } from "../results/record.ts";
-import type { Artifact, Example, ResultRow } from "../results/schema.ts";
+import type { Artifact, Example, ResultRow, ScoringProtocol } from "../results/schema.ts";
 import {
   cropIou,
   type EvalSuite,
@@ -90,6 +90,8 @@ export interface OwnResult {
   out: string;
   prompt: { template: string; metricVariant: string };
   rows: ResultRow[];
+  /** Scoring protocols of the accuracy rows (`Result.scoring`); absent = generation only, not recorded. */
+  scoring?: ScoringProtocol[];
   notes: string[];
   phases: Record<string, number>;
   artifacts: Artifact[];
@@ -437,6 +439,7 @@ export class Experiment<C extends ExperimentConfig> {
       rows: r.rows,
       artifacts: [...this.#artifacts.values(), ...r.artifacts],
       ...(this.#examples ? { examples: this.#examples } : {}),
+      ...(r.scoring ? { scoring: r.scoring } : {}),
       notes: r.notes,
       startedAt: this.startedAt,
       phases: { ...this.#phases, ...r.phases },

@@ -161,6 +161,13 @@ export interface Mllm {
   generate(prompts: readonly Prompt[], options: GenerateOptions): Promise<Generation[]>;
   /** Feed the given answers and return their queries' attention rows at `layers`. */
   teacherForce(prompts: readonly AnsweredPrompt[], layers: readonly number[]): Promise<Generation[]>;
+  /**
+   * Teacher-forced log-probabilities (natural log) of each prompt's answer: per prompt, one entry per
+   * answer token and a last one for the model's end-of-answer token after it (`<eos>`, `</s>`), each
+   * conditioned on the prompt and the answer tokens before it, in exactly the positions a generated answer
+   * takes. Option-likelihood scoring (lib/eval/likelihood.ts) sums or averages them.
+   */
+  answerLogProbs(prompts: readonly AnsweredPrompt[]): Promise<Float32Array[]>;
 
   /** Copies of decoder layer `layer`'s weights, keyed by leaf name, in a fixed order. */
   copyLayer(layer: number, part: LayerPart): Promise<TensorMap>;

@@ -61,7 +61,26 @@ Deno.test("makeResult() leaves out examples, notes and phases that were not give
     startedAt: new Date(),
   });
   assert.equal("examples" in result, false);
+  assert.equal("scoring" in result, false);
   assert.equal("notes" in result, false);
   assert.equal("phases" in result.timing, false);
   assert.equal(typeof result.packages.deno, "string");
+});
+
+Deno.test("makeResult() records the scoring protocols between examples and notes", () => {
+  const result = makeResult({
+    experiment: "eval-base",
+    config: { n: 1 },
+    seeds: [0],
+    backend,
+    prompt: { ...TESTBED_PROMPT },
+    rows: [],
+    artifacts: [],
+    scoring: ["generation", "likelihood"],
+    notes: ["n"],
+    startedAt: new Date(),
+  });
+  assert.deepEqual(result.scoring, ["generation", "likelihood"]);
+  const keys = Object.keys(result);
+  assert.equal(keys.indexOf("scoring"), keys.indexOf("notes") - 1);
 });

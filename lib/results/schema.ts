@@ -63,6 +63,24 @@ export function metricRange(metric: string): readonly [number, number] | null {
   return null;
 }
 
+/**
+ * How a result's accuracy rows score an answer: `generation` — the greedily generated answer, read by the
+ * suite's metric (every suite, and the only protocol of results without a `scoring` field); `likelihood` —
+ * V* bench's protocol for open models, the option whose content the model finds most likely
+ * (lib/eval/likelihood.ts), for multiple-choice and yes/no suites only, in rows whose metric is
+ * `likelihood-<family>-accuracy` (`likelihoodMetric`).
+ */
+export const SCORING_PROTOCOLS = ["generation", "likelihood"] as const;
+export type ScoringProtocol = typeof SCORING_PROTOCOLS[number];
+
+/** Prefix of the metric of a likelihood-protocol accuracy row. */
+export const LIKELIHOOD_METRIC_PREFIX = "likelihood-";
+
+/** The metric of a likelihood-protocol accuracy row of metric family `family`, e.g. `likelihood-choice-accuracy`. */
+export function likelihoodMetric(family: string): string {
+  return `${LIKELIHOOD_METRIC_PREFIX}${family}-accuracy`;
+}
+
 /** One number of a results table: method × suite × metric. */
 export const ResultRowSchema = z.strictObject({
   method: name,
@@ -140,9 +158,26 @@ export const ResultSchema = z.strictObject({
    * results written before it existed stay valid without a schema version bump.
    */
   examples: z.array(ExampleSchema).optional(),
+  /**
+   * The scoring protocols of the accuracy rows (`SCORING_PROTOCOLS`), each once. Optional: a result without
+   * it scored by generation only (results written before it existed stay valid without a version bump).
+   */
+  scoring: z.array(z.enum(SCORING_PROTOCOLS)).min(1)
+    .refine((p) => new Set(p).size === p.length, { message: "a protocol is listed twice" })
+    .optional(),
   notes: z.array(z.string()).optional(),
   timing: TimingSchema,
 }).superRefine((result, ctx) => {
+  const likelihoodRow = result.rows.findIndex((r) => r.metric.startsWith(LIKELIHOOD_METRIC_PREFIX));
+  if (likelihoodRow >= 0 && !result.scoring?.includes("likelihood")) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["rows", likelihoodRow, "metric"],
+      message:
+        `"${result.rows[likelihoodRow]!.metric}" is a likelihood-protocol row, but "scoring" does not list ` +
+        `"likelihood"`,
+    });
+  }
   // Only meaningful once config itself is valid JSON; otherwise that issue is already reported.
   if (findNonJson(result.config)) return;
   const expected = configHash(result.config);

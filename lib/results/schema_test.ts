@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type Result, ResultSchema, SCHEMA_VERSION } from "./schema.ts";
+import { likelihoodMetric, type Result, ResultSchema, SCHEMA_VERSION } from "./schema.ts";
 
 // configHash({ lr: 0.001, steps: 200 }), computed with sha256sum (see hash_test.ts).
 const HASH = "b12eeea975f2cc41";
@@ -142,4 +142,40 @@ Deno.test("ResultSchema bounds accuracies to [0, 100], shares to [0, 1] and coun
   const count = sample();
   count.rows[0]!.n = -1;
   assert.equal(firstIssue(count)?.path, "rows.0.n");
+});
+
+Deno.test('ResultSchema records the scoring protocols and requires "likelihood" for likelihood rows', () => {
+  assert.equal(likelihoodMetric("choice"), "likelihood-choice-accuracy");
+  const both = sample();
+  both.scoring = ["generation", "likelihood"];
+  both.rows.push({
+    method: "global",
+    suite: "vstar-attr",
+    metric: "likelihood-choice-accuracy",
+    value: 40,
+    n: 40,
+    ci: [25, 55],
+    extra: { protocol: "likelihood" },
+  });
+  assert.equal(firstIssue(both), undefined);
+  const unlisted = structuredClone(both);
+  delete unlisted.scoring;
+  assert.deepEqual(firstIssue(unlisted), {
+    path: "rows.1.metric",
+    message:
+      '"likelihood-choice-accuracy" is a likelihood-protocol row, but "scoring" does not list "likelihood"',
+  });
+  assert.deepEqual(firstIssue({ ...both, scoring: ["generation", "generation"] }), {
+    path: "scoring",
+    message: "a protocol is listed twice",
+  });
+  assert.equal(firstIssue({ ...both, scoring: ["greedy"] })?.path, "scoring.0");
+  assert.equal(firstIssue({ ...both, scoring: [] })?.path, "scoring");
+  // A likelihood accuracy is a percentage like any accuracy.
+  const over = structuredClone(both);
+  over.rows[1]!.value = 101;
+  assert.deepEqual(firstIssue(over), {
+    path: "rows.1.value",
+    message: '"101" is outside [0, 100], the range of metric "likelihood-choice-accuracy"',
+  });
 });

@@ -14,6 +14,10 @@
  * modes evaluated on it. Stage 2 of SD-RPN starts from stage 1's [system, image] prefix state, and
  * ViCrop's second pass from its first pass's (`reusePrefix`, default true): the first B layers (all L
  * for ViCrop) see the same prefix in both passes.
+ *
+ * With `likelihood`, multiple-choice and yes/no suites are also scored by option likelihood
+ * (lib/eval/likelihood.ts) on exactly the requests each method's final generation answered (its RoI
+ * blocks included), after that method's timed work: `MethodRun.likelihoodAnswers`.
  */
 import type { SuiteName } from "../data/schema.ts";
 import { loadEvalSuite } from "../data/eval_set.ts";
@@ -22,6 +26,8 @@ import { SUITES } from "../data/suites.ts";
 import type { Rng } from "../engine/rng.ts";
 import { answerAll, type AnswerRequest } from "../eval/answer.ts";
 import { iou, randomBoxLike } from "../eval/boxes.ts";
+import { hasLikelihoodScoring } from "../eval/likelihood.ts";
+import { likelihoodAnswerAll } from "../eval/likelihood_answers.ts";
 import type { MetricFamily } from "../eval/metrics.ts";
 import type { RowKey } from "../eval/rows.ts";
 import type { Box, RgbImage } from "../image/types.ts";
@@ -45,7 +51,8 @@ export interface EvalItem {
  * so is a real-benchmark row (lib/experiment/benchmark_run.ts), whose question is the lmms-eval prompt.
  */
 export interface AnswerItem {
-  sample: { question: string };
+  /** The question, and a multiple-choice question's options (option-likelihood scoring ranks them). */
+  sample: { question: string; options?: readonly string[] };
   image: RgbImage;
   /** Encoder input of the whole image (block 0). */
   pixels: Float32Array;
@@ -55,6 +62,8 @@ export interface AnswerItem {
 export interface AnswerSuite {
   name: string;
   items: readonly AnswerItem[];
+  /** Metric family; "choice" and "yesno" suites can be scored by option likelihood too. */
+  family?: MetricFamily;
 }
 
 /** An evaluation suite ready to answer. */
@@ -144,6 +153,11 @@ export interface MethodRun {
   /** sdrpn: questions per proposal path. */
   paths?: Record<RoiPath, number>;
   /**
+   * With `EvaluateOptions.likelihood` on a "choice" / "yesno" suite: per question, the option letter or
+   * yes/no picked by option likelihood over the same prompt and blocks as `answers` (untimed).
+   */
+  likelihoodAnswers?: string[];
+  /**
    * sdrpn: per question, what the crop was chosen from — kept (a few KB per suite) so that an experiment
    * can record examples of exactly what this run did instead of recomputing stage 1 on another batch.
    */
@@ -169,6 +183,11 @@ export interface EvaluateOptions {
    * measures what the reuse saves.
    */
   reusePrefix?: boolean;
+  /**
+   * Also pick each "choice" / "yesno" question's answer by option likelihood (V* bench's protocol for open
+   * models, lib/eval/likelihood.ts) from the requests each method's generation answered; not timed.
+   */
+  likelihood?: boolean;
   /** Progress of a suite: created with the number of answers to give, ticked per answered batch. */
   progress?: (suite: string, total: number) => { tick(n?: number): void; done(): void };
 }
@@ -195,12 +214,19 @@ export async function evaluateSuite(
   const { items } = suite;
   const { tokens: N } = model.counts;
   const bar = options.progress?.(suite.name, items.length * methods.length);
-  const answer = (requests: AnswerRequest[]) =>
-    answerAll(model, requests, {
+  // The requests of the method's final answers, for option-likelihood scoring after it.
+  let asked: AnswerRequest[] = [];
+  const answer = (requests: AnswerRequest[]) => {
+    asked = requests;
+    return answerAll(model, requests, {
       batchSize: options.batchSize,
       maxNewTokens: options.maxNewTokens,
       onBatch: (n) => bar?.tick(n),
     });
+  };
+  const family = options.likelihood && suite.family && hasLikelihoodScoring(suite.family)
+    ? suite.family
+    : null;
   const shared = new SharedWork(model, items, methods, options);
   const runs: MethodRun[] = [];
   for (const method of methods) {
@@ -267,6 +293,12 @@ export async function evaluateSuite(
         roiTokens: rois.map((r) => r.crops.reduce((a, c) => a + (c.keptTokens?.length ?? N), 0)),
         paths,
         stage1: { threshold: tau, logits: stage1.logits, proposals, crops: rois.map((r) => r.crops) },
+      });
+    }
+    if (family) {
+      const samples = items.map((it) => it.sample);
+      runs.at(-1)!.likelihoodAnswers = await likelihoodAnswerAll(model, family, asked, samples, {
+        batchSize: options.batchSize,
       });
     }
   }

@@ -344,6 +344,32 @@ export class LlavaMllm implements Mllm {
     return out;
   }
 
+  async answerLogProbs(prompts: readonly AnsweredPrompt[]): Promise<Float32Array[]> {
+    const layout = this.layout(prompts);
+    const L = this.counts.layers;
+    const eos = this.session.tokenizer.eosId;
+    const out: Float32Array[] = [];
+    for (let b = 0; b < prompts.length; b++) {
+      const targets = [...this.answerIds(prompts[b]!.answer), eos];
+      const end = layout.promptEndCompact[b]!;
+      const picked = tidy(() => {
+        // Residual rows end..end+|answer| predict the answer tokens and then `</s>` (vicuna_v1's sep2).
+        const r = this.model.prefill(this.rowEmbeds(layout, b, prompts[b]!), {
+          hiddenLayers: [L],
+          logits: "none",
+        });
+        const rows = tf.slice(r.hidden[L]!, [end, 0], [targets.length, -1]); // [A, d]
+        const logp = tf.logSoftmax(this.model.logits(rows)); // [A, V]
+        const V = logp.shape[1];
+        const flat = Int32Array.from(targets, (t, i) => i * V + t);
+        return tf.gather(tf.reshape(logp, [-1]), tf.tensor1d(flat, "int32")); // [A]
+      });
+      out.push(Float32Array.from((await picked.data()) as Float32Array));
+      picked.dispose();
+    }
+    return out;
+  }
+
   async copyLayer(layer: number, part: LayerPart): Promise<TensorMap> {
     if (!(Number.isInteger(layer) && layer >= 0 && layer < this.counts.layers)) {
       throw new Error(`Decoder layer "${layer}" does not exist (the model has ${this.counts.layers} layers)`);

@@ -15,6 +15,7 @@ const square = JSON.parse(await Deno.readTextFile(join(FIXTURE, "expected", "squ
   question: string;
   input_ids: number[];
   generated_ids: number[];
+  last_logits: number[];
 };
 const pixels = await mllm.encodeImage(await loadImageRgb(join(FIXTURE, "cases", "square.png")));
 const widePixels = await mllm.encodeImage(await loadImageRgb(join(FIXTURE, "cases", "wide.png")));
@@ -161,5 +162,37 @@ Deno.test("maxBatch only bounds memory: a batch of two answers as each row alone
   assert.equal(both[1]!.answer, alone!.answer);
   await assert.rejects(mllm.generate([a, b], { maxNewTokens: 1, prefixes: [{ depth: 4 }] }), {
     message: "Cannot generate 2 answers from 1 prefix states",
+  });
+});
+
+/** log-softmax of one row of logits, in float64 (the golden side of the answerLogProbs tests). */
+function logSoftmaxRow(row: ArrayLike<number>): Float64Array {
+  let max = -Infinity;
+  for (let i = 0; i < row.length; i++) max = Math.max(max, row[i]!);
+  let z = 0;
+  for (let i = 0; i < row.length; i++) z += Math.exp(row[i]! - max);
+  return Float64Array.from({ length: row.length }, (_, i) => row[i]! - max - Math.log(z));
+}
+
+Deno.test("answerLogProbs() scores each answer token and then </s> after the prompt, as a full forward does", async () => {
+  const answer = square.generated_ids.slice(0, 4);
+  const [got] = await mllm.answerLogProbs([{ question: square.question, blocks: [{ pixels }], answer }]);
+  const targets = [...answer, session.tokenizer.eosId];
+  assert.equal(got!.length, targets.length);
+  // First token: the Python reference's logits at the prompt's last position (independent of this code).
+  const ref = logSoftmaxRow(square.last_logits)[answer[0]!]!;
+  assert.ok(Math.abs(got![0]! - ref) < 2e-3, `first token: ${got![0]} vs reference ${ref}`);
+  // Every token: log-softmax by hand of a full forward over prompt + answer.
+  const P = square.input_ids.length;
+  const logits = tf.tidy(() => {
+    const embeds = session.model.inputEmbeds([...square.input_ids, ...answer], mllm.features(pixels));
+    return session.model.prefill(embeds, { logits: "all" }).logits!;
+  });
+  const V = logits.shape[1];
+  const data = (await logits.data()) as Float32Array; // [P + A, V]
+  logits.dispose();
+  targets.forEach((id, i) => {
+    const expected = logSoftmaxRow(data.subarray((P - 1 + i) * V, (P + i) * V))[id]!;
+    assert.ok(Math.abs(got![i]! - expected) < 1e-4, `token ${i}: ${got![i]} vs ${expected}`);
   });
 });

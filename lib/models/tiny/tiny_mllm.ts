@@ -163,6 +163,32 @@ export class TinyMllm implements Mllm {
     });
   }
 
+  async answerLogProbs(prompts: readonly AnsweredPrompt[]): Promise<Float32Array[]> {
+    const seq = this.sequences(prompts);
+    const { batch: B, length: T, promptEnd } = seq;
+    const V = this.config.vocabSize;
+    const A = T - promptEnd - 1; // answer slots incl. <eos>: position promptEnd + i predicts slot i
+    // Flat [B·A] indices into the [B·A, V] log-probabilities of each slot's target (0 on padding slots).
+    const picks = new Int32Array(B * A);
+    for (let b = 0; b < B; b++) {
+      for (let i = 0; i < A; i++) {
+        picks[b * A + i] = (b * A + i) * V + Math.max(0, seq.targets[b * T + promptEnd + i]!);
+      }
+    }
+    const gathered = tf.tidy(() => {
+      // The vocabulary head on the answer slots only (the forward's own logits would cover all T).
+      const { hidden } = forward(this.params, this.config, seq, { logits: false });
+      const slots = tf.slice(hidden, [0, promptEnd, 0], [B, A, this.config.dim]); // [B, A, d]
+      const normed = rmsNorm(slots, this.params["lm.norm"]!, this.config.normEps);
+      const logits = linear(normed, this.params["lm.head"]!); // [B, A, V]
+      const logp = tf.reshape(tf.logSoftmax(logits), [B * A * V]);
+      return tf.gather(logp, tf.tensor1d(picks, "int32")); // [B·A]
+    });
+    const data = (await gathered.data()) as Float32Array;
+    gathered.dispose();
+    return prompts.map((p, b) => data.slice(b * A, b * A + this.answerIds(p.answer).length + 1));
+  }
+
   answerIds(answer: AnsweredPrompt["answer"]): number[] {
     return typeof answer === "string" ? this.tokenizer.encode(answer) : [...answer];
   }

@@ -225,3 +225,72 @@ Deno.test("the model drops masked RoI tokens and answers as with them masked in 
   });
   assert.deepEqual(dropped.map((g) => g.tokens), inPlace.tokens);
 });
+
+/** log-softmax of one row of logits, in float64 (the golden side of the answerLogProbs tests). */
+function logSoftmaxRow(row: Float32Array): Float64Array {
+  let max = -Infinity;
+  for (const x of row) max = Math.max(max, x);
+  let z = 0;
+  for (const x of row) z += Math.exp(x - max);
+  return Float64Array.from(row, (x) => x - max - Math.log(z));
+}
+
+Deno.test("answerLogProbs() gathers each answer token's and then <eos>'s log-probability from a full forward", async () => {
+  const answers = ["K3", "yes", "650"];
+  const fed = prompts.map((p, i) => ({ ...p, answer: answers[i]! }));
+  const got = await model.answerLogProbs(fed);
+  // Golden: the full forward's logits of the teacher-forced batch, log-softmax by hand, token by token.
+  const full = buildSequences(
+    tokenizer,
+    config,
+    fed.map((p) => ({
+      question: tokenizer.encode(p.question),
+      answer: tokenizer.encode(p.answer),
+      blocks: p.blocks,
+    })),
+  );
+  const logits = tf.tidy(() => forward(model.params, config, full, { logits: true }).logits!);
+  const data = (await logits.data()) as Float32Array; // [B, T, V]
+  logits.dispose();
+  const V = config.vocabSize;
+  const eos = tokenizer.special("<eos>");
+  answers.forEach((answer, b) => {
+    const targets = [...tokenizer.encode(answer), eos];
+    assert.equal(got[b]!.length, targets.length, `row ${b}: one entry per answer token plus <eos>`);
+    targets.forEach((id, i) => {
+      const off = (b * full.length + full.promptEnd + i) * V;
+      const expected = logSoftmaxRow(data.subarray(off, off + V))[id]!;
+      assert.ok(Math.abs(got[b]![i]! - expected) < 1e-4, `row ${b} token ${i}: ${got[b]![i]} vs ${expected}`);
+    });
+  });
+  assert.equal(got[1]!.length, 2); // "yes" is one word token, then <eos>
+  assert.equal(got[2]!.length, 4); // "650" is three code characters, then <eos>
+});
+
+Deno.test("answerLogProbs() scores the first answer token from the position greedy decoding reads", async () => {
+  // Prompt-only forward: the logits at <a> are what generate() takes its first token from.
+  const logits = tf.tidy(() => {
+    const out = forward(model.params, config, seq, { logits: true }).logits!;
+    return tf.slice(out, [0, seq.promptEnd, 0], [seq.batch, 1, config.vocabSize]);
+  });
+  const data = (await logits.data()) as Float32Array; // [B, 1, V]
+  logits.dispose();
+  const V = config.vocabSize;
+  const gens = await model.generate(prompts, { maxNewTokens: 3 });
+  const got = await model.answerLogProbs(
+    prompts.map((p, b) => ({ ...p, answer: gens[b]!.tokens.slice(0, 1) })),
+  );
+  prompts.forEach((_, b) => {
+    const row = logSoftmaxRow(data.subarray(b * V, (b + 1) * V));
+    const first = gens[b]!.tokens[0]!;
+    // The greedy token is the argmax of that distribution, and the teacher-forced score reads the same row.
+    assert.equal(row.indexOf(Math.max(...row)), first);
+    assert.ok(Math.abs(got[b]![0]! - row[first]!) < 1e-4, `row ${b}: ${got[b]![0]} vs ${row[first]}`);
+  });
+});
+
+Deno.test("answerLogProbs() refuses an answer the tokenizer cannot read", async () => {
+  await assert.rejects(() => model.answerLogProbs([{ ...prompts[0]!, answer: "K#" }]), {
+    message: 'Cannot tokenize "K#": piece "K#" is neither a word nor a code',
+  });
+});
