@@ -114,6 +114,29 @@ export { type ProposeOptions, proposeRoi, type RoiPath, type RoiProposal } from 
 export { answerAll, type AnswerRequest } from "./lib/eval/answer.ts";
 export { type MetricFamily, scoreAnswer, summarise } from "./lib/eval/metrics.ts";
 export { bootstrapCi, pairedBootstrap } from "./lib/eval/bootstrap.ts";
+/**
+ * Option-likelihood scoring (V* bench's protocol for open models): each option's content, or yes / no, is
+ * scored as the answer after the same prompt; the highest mean token log-probability (end token included)
+ * wins, the first on a tie.
+ */
+export {
+  bestCandidate,
+  type CandidateLogLikelihood,
+  type CandidateQuestion,
+  candidatesOf,
+  hasLikelihoodScoring,
+  type LikelihoodFamily,
+  optionLogLikelihoods,
+  predictionOf,
+  questionsLogLikelihoods,
+} from "./lib/eval/likelihood.ts";
+export { likelihoodAnswerAll, type LikelihoodAnswerOptions } from "./lib/eval/likelihood_answers.ts";
+export {
+  LIKELIHOOD_METRIC_PREFIX,
+  likelihoodMetric,
+  SCORING_PROTOCOLS,
+  type ScoringProtocol,
+} from "./lib/results/schema.ts";
 export { type Result, ResultSchema } from "./lib/results/schema.ts";
 /** A result's optional `examples` block: questions recorded in full for the report's example figures. */
 export {
