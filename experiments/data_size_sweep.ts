@@ -13,7 +13,6 @@
 import { z } from "zod";
 import {
   ABLATION_METHODS as A,
-  DATA_SIZE_DELTA,
   experimentConfigFields,
   EXPERIMENTS,
   runExperiment,
@@ -55,15 +54,6 @@ await runExperiment({
       exp.release(r.rpn);
       if (seed === exp.seeds[0]) examples.push(`${size}: ${r.examples}`);
     }
-  }
-
-  for (const size of grid) exp.pair(key(size), baseline);
-  const [smallest, largest] = [grid[0]!, grid[grid.length - 1]!];
-  if (grid.length > 1) {
-    exp.pair(key(largest), key(smallest), {
-      method: DATA_SIZE_DELTA,
-      extra: { from: smallest, to: largest },
-    });
   }
   exp.note(
     `teacher-set sizes ${grid.join(", ")} (factor ${cfg.factor}); usable samples per size (seed ${

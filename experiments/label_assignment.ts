@@ -80,7 +80,6 @@ await runExperiment({
     ...cfg.fgSweep.map((fg) => ({ extra: { sweep: "fg", fg }, variant: { ...noSinks, fg } })),
     ...cfg.bgSweep.map((bg) => ({ extra: { sweep: "bg", bg }, variant: { ...noSinks, bg } })),
   ];
-  const evaluated = new Set<(typeof points)[number]>();
   for (const seed of exp.seeds.slice(0, cfg.sweepSeeds)) {
     for (const p of points) {
       const key = { method: A.labelAssignment, extra: p.extra };
@@ -92,15 +91,8 @@ await runExperiment({
       if (!r) continue;
       await exp.evaluate(suites, [exp.sdrpn(key, r.rpn, "box")], { label: `seed ${seed} ${p.extra.sweep}` });
       exp.release(r.rpn);
-      evaluated.add(p);
     }
   }
-  for (const p of evaluated) exp.pair({ method: A.labelAssignment, extra: p.extra }, baseline);
-
-  for (const m of [raw, prediction, labels, gt, self]) exp.pair(m, baseline);
-  exp.pair(prediction, raw);
-  exp.pair(labels, prediction);
-  exp.pair(self, gt);
   exp.note(
     `rows 2–3 are cumulative as in the paper: no sink removal, box-only upscaling; gt_answers and ` +
       `self_answers use the full method (attention sinks, labels, masked upscaling). Sweep points ran on seeds ` +

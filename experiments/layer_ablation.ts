@@ -71,14 +71,6 @@ await runExperiment({
       exp.release(r.rpn);
     }
   }
-  for (const { key } of keys) exp.pair(key, baseline);
-  // The paper's split claims (B15R3 beats B3R3 and B18R3), paired on the same questions. Analogues that
-  // coincide on a shallow model are one method and have nothing to compare.
-  const analogue = (name: string) => keys.find((k) => k.split.paper === name)?.key;
-  const middle = analogue("B15R3");
-  for (const other of ["B3R3", "B18R3"].map(analogue)) {
-    if (middle && other && other.method !== middle.method) exp.pair(middle, other);
-  }
   exp.note(
     `scaling rule (paper ${PAPER_LAYERS} layers → ours ${L}): B' = max(1, round(B·${L}/${PAPER_LAYERS})), ` +
       `R kept (clipped to B' + R ≤ ${L}): ${

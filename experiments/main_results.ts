@@ -81,11 +81,6 @@ await runExperiment({
     exp.release(rpn);
   }
 
-  exp.pair(sdrpn!, baseline!);
-  exp.pair(sdrpnBox!, baseline!);
-  exp.pair(vicrop!, baseline!);
-  exp.pair(sdrpn!, vicrop!);
-  exp.pair(sdrpn!, sdrpnBox!);
   exp.note(
     "iou rows: crop vs true target box (analysis only); iou_random = its chance level, a box of each crop's " +
       "size at a uniformly random position; crop_rate = share of questions with a crop; pseudo_labels = fg box " +

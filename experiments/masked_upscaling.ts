@@ -58,14 +58,6 @@ await runExperiment({
     exp.release(rpn);
   }
 
-  exp.pair(masked, box);
-  exp.pair(masked, baseline);
-  exp.pair(box, baseline);
-  for (const tau of cfg.taus) {
-    exp.pair(point(A.masked, tau), point(A.box, tau));
-    exp.pair(point(A.masked, tau), baseline);
-    exp.pair(point(A.box, tau), baseline);
-  }
   exp.note(
     `headline rows use the released τ_conf per suite${
       cfg.thresholdOverride === undefined ? "" : ` (overridden: ${cfg.thresholdOverride})`

@@ -63,7 +63,6 @@ await runExperiment({
     }));
   }
   await exp.evaluate(suites, methods);
-  for (const m of methods.slice(1)) exp.pair(m.key, baseline);
   exp.note(
     `raw_attention: layer ${cfg.teacher.layer} of ${depth} (the paper's 14 of 32, scaled), ` +
       `${cfg.vicrop.relative ? "relative" : "plain"} map, windows ${cfg.vicrop.sizes.join("/")} cells, ` +

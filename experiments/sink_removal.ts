@@ -110,10 +110,6 @@ await runExperiment({
       evaluated.add(v);
     }
   }
-  for (const v of evaluated) exp.pair(v.key, baseline);
-  const [none, attention, norm] = variants;
-  exp.pair(attention!.key, none!.key);
-  exp.pair(norm!.key, none!.key);
   exp.note(
     `defaults: τ_sink = 0.576/N = ${tauAttention} (N = ${tokens}), τ_norm = 0.3125·√d = ${tauNorm} (d = ${dim}); ` +
       `labels + BCE, box-only upscaling (ladder row 4); sweep points ran on seeds ` +

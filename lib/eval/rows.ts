@@ -94,6 +94,11 @@ export class ScoreTable {
     return [...this.#entries.keys()];
   }
 
+  /** The distinct keys with values of a metric, in the order first added (what a run evaluated). */
+  keys(metric: string): RowKey[] {
+    return this.#groups(metric).map((group) => group[0]!.key);
+  }
+
   /** Seed-averaged per-question values. */
   perQuestion(metric: string, key: RowKey, suite: string): number[] {
     const entry = this.#entries.get(metric)?.get(entryId(key, suite));

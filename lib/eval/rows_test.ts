@@ -165,3 +165,17 @@ Deno.test("ScoreTable gives every row of a sweep point exactly the point's extra
   for (const r of rows.filter((r) => !r.metric.endsWith("_seed_sd"))) assert.deepEqual(r.extra, point.extra);
   assert.deepEqual(t.metrics(), ["accuracy"]);
 });
+
+Deno.test("ScoreTable.keys() lists a metric's distinct keys in the order first added, over suites and seeds", () => {
+  const t = new ScoreTable();
+  const point = { method: "masked", extra: { sweep: "tau", tau: 0.1 } };
+  t.addAnswers({ method: "baseline" }, "doc", "vqa", ["cat"], [cat]);
+  t.addAnswers(point, "doc", "vqa", ["cat"], [cat]);
+  t.addAnswers({ method: "masked" }, "doc", "vqa", ["cat"], [cat]);
+  t.addAnswers({ method: "baseline" }, "chart", "vqa", ["dog"], [dog]);
+  t.addAnswers(point, "doc", "vqa", ["cow"], [cat]); // a second seed adds no key
+  t.addValues("iou", { method: "box" }, "doc", [0.5]);
+  assert.deepEqual(t.keys("accuracy"), [{ method: "baseline" }, point, { method: "masked" }]);
+  assert.deepEqual(t.keys("iou"), [{ method: "box" }]);
+  assert.deepEqual(t.keys("delta_accuracy"), []);
+});

@@ -1,7 +1,8 @@
 /**
  * The one registry of experiments: what each script is called, its `deno task`, whether it depends on the
- * seed, whether `deno task reproduce` runs it (in registry order), the paired differences the report reads
- * from it, and the report section it feeds. `reproduce`'s list, its seed-free set and the report's paired
+ * seed, whether `deno task reproduce` runs it (in registry order), every paired difference it writes (the
+ * one declaration: scripts only evaluate, the runner writes the pairs listed here), which of them the report
+ * reads, and the report section it feeds. `reproduce`'s list, its seed-free set and the report's paired
  * differences are derived from here; a test checks `deno.json`'s tasks against it. Adding an ablation = one
  * script + one entry.
  *
@@ -9,20 +10,23 @@
  */
 import {
   ABLATION_METHODS as A,
+  DATA_SIZE_DELTA,
   type ExperimentName,
   EXPERIMENTS,
   MAIN_METHODS as MAIN,
-  METRICS,
 } from "./conventions.ts";
+import { type MethodPair, type PairRule, reportedPairs } from "./pair_rules.ts";
 
-/** A paired difference a − b (`delta_accuracy`, or `delta_throughput` when `metric` says so). */
-export interface PairedDifference {
-  a: string;
-  b: string;
-  /** Suites to write it on (default: `mean` only). */
-  suites?: readonly string[];
-  metric?: typeof METRICS.deltaAccuracy | typeof METRICS.deltaThroughput;
-}
+export type {
+  EachRule,
+  MethodPair,
+  PairedDifference,
+  PairRule,
+  PaperSplitRule,
+  PerPointRule,
+  RowSelector,
+  SpanRule,
+} from "./pair_rules.ts";
 
 /**
  * The report sections (lib/report) an experiment's rows can feed. Sections that read one experiment
@@ -60,15 +64,14 @@ export interface ExperimentEntry {
   /** Run by `deno task reproduce`. */
   reproduce: boolean;
   /**
-   * The paired differences the report reads (with the paired bootstrap CI of lib/eval/bootstrap.ts a claim
-   * that depends on one gets a verdict; a missing one is derived from the two accuracies without a CI,
-   * which can only ever be "inconclusive"). The script must write every `delta_accuracy` one: the runner
-   * checks it when the result is written. Not listed because they depend on the run: data_size_sweep's
-   * `sdrpn-vs-baseline` once per size and `DATA_SIZE_DELTA`; layer_ablation's `B{B}R{R}-vs-baseline` for
-   * every split and, between the analogues of the paper's splits, `<B15R3>-vs-<B3R3>` and
-   * `<B15R3>-vs-<B18R3>`.
+   * Every paired difference the experiment writes (lib/experiment/pair_rules.ts), in the order of its
+   * `delta_accuracy` rows: `finish()` expands these rules against the rows the run evaluated, including
+   * the run-dependent ones (sweep points, data sizes, layer splits), and fails naming the pair when a rule
+   * finds no row to pair. Method pairs marked `report` are the ones the report reads (with the paired
+   * bootstrap CI of lib/eval/bootstrap.ts a claim that depends on one gets a verdict; a missing one is
+   * derived from the two accuracies without a CI, which can only ever be "inconclusive").
    */
-  paired: readonly PairedDifference[];
+  pairs: readonly PairRule[];
   /**
    * The report sections its rows feed (besides "Results used", which lists every result); none for a
    * result that only the results table lists.
@@ -84,10 +87,26 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     task: "main_results",
     seeded: true,
     reproduce: true,
-    paired: [
-      { a: MAIN.sdrpn, b: MAIN.baseline, suites: ["mean", "mean-text", "mean-vision"] },
-      { a: MAIN.sdrpn, b: MAIN.vicrop },
-      { a: MAIN.sdrpn, b: MAIN.vicrop, suites: ["all"], metric: "delta_throughput" },
+    pairs: [
+      {
+        kind: "pair",
+        a: MAIN.sdrpn,
+        b: MAIN.baseline,
+        suites: ["mean", "mean-text", "mean-vision"],
+        report: true,
+      },
+      { kind: "pair", a: MAIN.sdrpnBox, b: MAIN.baseline },
+      { kind: "pair", a: MAIN.vicrop, b: MAIN.baseline },
+      { kind: "pair", a: MAIN.sdrpn, b: MAIN.vicrop, report: true },
+      { kind: "pair", a: MAIN.sdrpn, b: MAIN.sdrpnBox },
+      {
+        kind: "pair",
+        a: MAIN.sdrpn,
+        b: MAIN.vicrop,
+        suites: ["all"],
+        metric: "delta_throughput",
+        report: true,
+      },
     ],
     sections: ["table1", "table2", "examples", "localisation"],
   },
@@ -97,7 +116,11 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     task: "raw_attention_baseline",
     seeded: false,
     reproduce: true,
-    paired: [{ a: A.rawAttention, b: A.baseline }],
+    pairs: [
+      { kind: "pair", a: A.rawAttention, b: A.baseline, report: true },
+      // Every sweep point (layer, relative map, window rule) against the baseline on the same questions.
+      { kind: "each", rows: { methods: [A.rawAttention], has: ["sweep"] }, b: A.baseline },
+    ],
     sections: ["ladder", "sweeps", "localisation"],
   },
   {
@@ -106,15 +129,18 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     task: "label_assignment",
     seeded: true,
     reproduce: true,
-    paired: [
-      { a: A.attentionPrediction, b: A.baseline },
-      { a: A.labelAssignment, b: A.baseline },
-      { a: A.labelAssignment, b: A.attentionPrediction },
-      // Only when the run also evaluates raw_attention on the same questions (the 1 → 2 step).
-      { a: A.attentionPrediction, b: A.rawAttention },
-      { a: A.gtAnswers, b: A.baseline },
-      { a: A.selfAnswers, b: A.baseline },
-      { a: A.selfAnswers, b: A.gtAnswers },
+    pairs: [
+      // τ_fg / τ_bg sweep points that left usable labels, first: a skipped point has no row and no pair.
+      { kind: "each", rows: { methods: [A.labelAssignment], has: ["sweep"] }, b: A.baseline },
+      { kind: "pair", a: A.rawAttention, b: A.baseline },
+      { kind: "pair", a: A.attentionPrediction, b: A.baseline, report: true },
+      { kind: "pair", a: A.labelAssignment, b: A.baseline, report: true },
+      { kind: "pair", a: A.gtAnswers, b: A.baseline, report: true },
+      { kind: "pair", a: A.selfAnswers, b: A.baseline, report: true },
+      // The 1 → 2 step, paired because the script evaluates raw_attention on the same questions.
+      { kind: "pair", a: A.attentionPrediction, b: A.rawAttention, report: true },
+      { kind: "pair", a: A.labelAssignment, b: A.attentionPrediction, report: true },
+      { kind: "pair", a: A.selfAnswers, b: A.gtAnswers, report: true },
     ],
     sections: ["ladder", "answers", "sweeps", "localisation"],
   },
@@ -124,11 +150,14 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     task: "sink_removal",
     seeded: true,
     reproduce: true,
-    paired: [
-      { a: A.attentionSinks, b: A.baseline },
-      { a: A.normSinks, b: A.baseline },
-      { a: A.attentionSinks, b: A.noSinkRemoval },
-      { a: A.normSinks, b: A.noSinkRemoval },
+    pairs: [
+      { kind: "pair", a: A.noSinkRemoval, b: A.baseline },
+      { kind: "pair", a: A.attentionSinks, b: A.baseline, report: true },
+      { kind: "pair", a: A.normSinks, b: A.baseline, report: true },
+      // Threshold sweep points that left usable labels, in the order evaluated.
+      { kind: "each", rows: { methods: [A.attentionSinks, A.normSinks], has: ["sweep"] }, b: A.baseline },
+      { kind: "pair", a: A.attentionSinks, b: A.noSinkRemoval, report: true },
+      { kind: "pair", a: A.normSinks, b: A.noSinkRemoval, report: true },
     ],
     sections: ["ladder", "sweeps", "localisation"],
   },
@@ -138,10 +167,16 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     task: "masked_upscaling",
     seeded: true,
     reproduce: true,
-    paired: [
-      { a: A.masked, b: A.baseline },
-      { a: A.box, b: A.baseline },
-      { a: A.masked, b: A.box },
+    pairs: [
+      { kind: "pair", a: A.masked, b: A.box, report: true },
+      { kind: "pair", a: A.masked, b: A.baseline, report: true },
+      { kind: "pair", a: A.box, b: A.baseline, report: true },
+      // The same three at every τ_conf sweep point.
+      {
+        kind: "perPoint",
+        methods: [A.masked, A.box],
+        pairs: [[A.masked, A.box], [A.masked, A.baseline], [A.box, A.baseline]],
+      },
     ],
     sections: ["ladder", "sweeps", "localisation"],
   },
@@ -151,7 +186,13 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     task: "layer_ablation",
     seeded: true,
     reproduce: true,
-    paired: [],
+    pairs: [
+      // Every B/R split (method `B{B}R{R}`, extra `{ B, R }`) against the baseline.
+      { kind: "each", rows: { has: ["B", "R"] }, b: A.baseline },
+      // The paper's split claims (B15R3 beats B3R3 and B18R3), between their analogues.
+      { kind: "paperSplits", a: "B15R3", b: "B3R3" },
+      { kind: "paperSplits", a: "B15R3", b: "B18R3" },
+    ],
     sections: ["layers", "localisation"],
   },
   {
@@ -160,7 +201,11 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     task: "data_size_sweep",
     seeded: true,
     reproduce: true,
-    paired: [],
+    pairs: [
+      // SD-RPN at every teacher-set size (extra `samples`), then the largest against the smallest.
+      { kind: "each", rows: { methods: [A.sdrpn], has: ["samples"] }, b: A.baseline },
+      { kind: "span", rows: { methods: [A.sdrpn], has: ["samples"] }, by: "samples", label: DATA_SIZE_DELTA },
+    ],
     sections: ["dataSize", "localisation"],
   },
   {
@@ -169,7 +214,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     task: "attention_localisation",
     seeded: false,
     reproduce: true,
-    paired: [],
+    pairs: [],
     sections: ["attentionLocalisation"],
   },
   {
@@ -178,7 +223,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     task: "eval-base",
     seeded: false,
     reproduce: false,
-    paired: [],
+    pairs: [],
     sections: ["testbed"],
   },
   {
@@ -187,7 +232,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     task: "eval-roi",
     seeded: true,
     reproduce: false,
-    paired: [],
+    pairs: [],
     sections: [],
   },
 ];
@@ -239,7 +284,11 @@ export const SEED_FREE_EXPERIMENTS: ReadonlySet<string> = new Set(
   EXPERIMENT_REGISTRY.filter((e) => !e.seeded).map((e) => e.name),
 );
 
-/** The paired differences the report reads, per experiment (only experiments that declare some). */
-export const PAIRED_DIFFERENCES: Readonly<Partial<Record<ExperimentName, readonly PairedDifference[]>>> =
-  Object
-    .fromEntries(EXPERIMENT_REGISTRY.filter((e) => e.paired.length > 0).map((e) => [e.name, e.paired]));
+/**
+ * The paired differences the report reads (the registry's method pairs marked `report`), per experiment
+ * (only experiments that have some).
+ */
+export const PAIRED_DIFFERENCES: Readonly<Partial<Record<ExperimentName, readonly MethodPair[]>>> = Object
+  .fromEntries(
+    EXPERIMENT_REGISTRY.map((e) => [e.name, reportedPairs(e.pairs)] as const).filter(([, p]) => p.length > 0),
+  );

@@ -2,8 +2,8 @@
  * What every experiment script shares, so that a script reads like the paper table it regenerates: the
  * config fields and scale presets, opening the checkpoint, loading the evaluation suites, building RPNs
  * through the shared caches, evaluating methods with progress, turning per-question outcomes into rows
- * (bootstrap CIs over questions, seed averages, paired differences) and writing one result, with throughput
- * in its timing block.
+ * (bootstrap CIs over questions, seed averages, the paired differences lib/experiment/registry.ts declares)
+ * and writing one result, with throughput in its timing block.
  *
  * Statistics (issue 4, item 3): seeds vary the RPN's training and data order, never the base model or the
  * questions, so the baseline and the training-free methods are evaluated once and every RPN method once
@@ -67,6 +67,7 @@ import {
 import { describeDestination, type Destination } from "./destination.ts";
 import { preflight } from "./preflight.ts";
 import { artifactHash, MODEL_OPTION, openModel, parseWithModel, releasedRpnLoader } from "./model.ts";
+import { expandPairRules, type PairRule } from "./pair_rules.ts";
 import { EXPERIMENT_REGISTRY, type ReportSection } from "./registry.ts";
 import { type MethodTiming, TIMING_OPTION, timingPhases, timingRepeats } from "./timing.ts";
 import { expandShorthands, shorthandUsage } from "./shorthands.ts";
@@ -113,7 +114,6 @@ export class Experiment<C extends ExperimentConfig> {
   readonly #seconds = new Map<string, MethodTiming>();
   /** Random-box draws made so far per "<row id>/<suite>" (one stream per repetition). */
   readonly #randomDraws = new Map<string, number>();
-  readonly #pairs: { a: RowKey; b: RowKey; label?: RowKey }[] = [];
   readonly #notes: string[] = [];
   /** Set by `recordExamples`; the result has an `examples` block only then. */
   #examples: Example[] | undefined;
@@ -183,11 +183,6 @@ export class Experiment<C extends ExperimentConfig> {
   /** A line for the result's notes. */
   note(text: string): void {
     this.#notes.push(text);
-  }
-
-  /** Register the paired difference a − b (per suite and aggregates), written by `finish()`. */
-  pair(a: RowKey, b: RowKey, label?: RowKey): void {
-    this.#pairs.push({ a, b, ...(label ? { label } : {}) });
   }
 
   /** The evaluation suites of the config. */
@@ -385,17 +380,18 @@ export class Experiment<C extends ExperimentConfig> {
   }
 
   /**
-   * Write the result: rows of every metric and the registered differences; the seconds and throughput of
-   * every method go to `timing.phases` (wall-clock, so outside the rows). Print a summary.
+   * Write the result: rows of every metric and the paired differences the registry declares for this
+   * experiment (lib/experiment/registry.ts `pairs`, expanded against the rows evaluated); the seconds and
+   * throughput of every method go to `timing.phases` (wall-clock, so outside the rows). Print a summary.
    */
   async finish(): Promise<void> {
     if (this.#own) return await this.#write(this.#own);
-    this.#checkDeclaredPairs();
+    const pairs = expandPairRules(this.name, declaredPairs(this.name), this.table.keys(METRICS.accuracy));
     const rng = new Rng(this.seeds[0]!).fork("ci");
     this.#throughput();
     const rows: ResultRow[] = [
       ...this.table.rows(METRICS.accuracy, rng),
-      ...this.#pairs.flatMap(({ a, b, label }) => this.table.paired(a, b, rng, label)),
+      ...pairs.flatMap(({ a, b, label }) => this.table.paired(a, b, rng, label)),
       ...this.table.metrics().filter((m) => m !== METRICS.accuracy)
         .flatMap((m) => this.table.rows(m, rng, { digits: m === "roi_tokens" ? 1 : 3 })),
     ];
@@ -456,20 +452,6 @@ export class Experiment<C extends ExperimentConfig> {
     Object.assign(this.#phases, timingPhases([...this.#seconds.values()]));
   }
 
-  /** Every `delta_accuracy` pair the registry declares for this experiment must have been registered. */
-  #checkDeclaredPairs(): void {
-    const entry = EXPERIMENT_REGISTRY.find((e) => e.name === this.name);
-    for (const d of entry?.paired ?? []) {
-      if ((d.metric ?? METRICS.deltaAccuracy) !== METRICS.deltaAccuracy) continue;
-      if (!this.#pairs.some((p) => p.a.method === d.a && p.b.method === d.b && !p.label)) {
-        throw new Error(
-          `Experiment "${this.name}" did not register the paired difference "${d.a}-vs-${d.b}" that ` +
-            `lib/experiment/registry.ts declares for it`,
-        );
-      }
-    }
-  }
-
   async #artifact(kind: string, path: string, hash?: string): Promise<void> {
     if (!this.#artifacts.has(path)) {
       this.#artifacts.set(path, { kind, path, hash: hash ?? await artifactHash(path) });
@@ -480,6 +462,11 @@ export class Experiment<C extends ExperimentConfig> {
     this.#phases[name] = Math.round(((this.#phases[name] ?? 0) + (performance.now() - t0) / 1000) * 100) /
       100;
   }
+}
+
+/** The pair rules of an experiment's registry entry; none for an experiment outside the registry (tests). */
+function declaredPairs(name: string): readonly PairRule[] {
+  return EXPERIMENT_REGISTRY.find((e) => e.name === name)?.pairs ?? [];
 }
 
 /**
