@@ -26,7 +26,7 @@ export interface PairedDifference {
 
 /**
  * The report sections (lib/report) an experiment's rows can feed. Sections that read one experiment
- * (`testbed`, `table1`, `table2`, `examples`, `layers`, `dataSize`, `attentionLocalisation`) read the one
+ * (`testbed`, `table1`, `table2`, `examples`, `layers`, `dataSize`, `sinks`, `attentionLocalisation`) read the one
  * entry that lists them; `ladder` and `answers` read the paper's rows from the entries that list them;
  * `sweeps` and `localisation` render every listed experiment that has such rows (sweep points, crop
  * IoU), in registry order.
@@ -41,6 +41,7 @@ export const REPORT_SECTIONS = [
   "layers",
   "dataSize",
   "sweeps",
+  "sinks",
   "attentionLocalisation",
   "localisation",
 ] as const;
@@ -130,7 +131,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
       { a: A.attentionSinks, b: A.noSinkRemoval },
       { a: A.normSinks, b: A.noSinkRemoval },
     ],
-    sections: ["ladder", "sweeps", "localisation"],
+    sections: ["ladder", "sweeps", "sinks", "localisation"],
   },
   {
     name: EXPERIMENTS.maskedUpscaling,

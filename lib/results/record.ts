@@ -2,7 +2,14 @@ import { createHash } from "node:crypto";
 import type { BackendInfo } from "../engine/backend.ts";
 import { configHash } from "./hash.ts";
 import { machineInfo, packageVersions } from "./io.ts";
-import { type Artifact, type Example, type Result, type ResultRow, SCHEMA_VERSION } from "./schema.ts";
+import {
+  type Analysis,
+  type Artifact,
+  type Example,
+  type Result,
+  type ResultRow,
+  SCHEMA_VERSION,
+} from "./schema.ts";
 
 /** First 16 hex characters of the SHA-256 of a file's bytes (artifact identity). */
 export async function fileHash(path: string): Promise<string> {
@@ -25,6 +32,8 @@ export interface RecordInput {
   artifacts: Artifact[];
   /** Recorded examples (lib/results/example_schema.ts); the field is left out when undefined. */
   examples?: Example[];
+  /** Model statistics (lib/results/analysis_schema.ts); the field is left out when undefined. */
+  analysis?: Analysis;
   notes?: string[];
   startedAt: Date;
   phases?: Record<string, number>;
@@ -56,6 +65,7 @@ export function makeResult(input: RecordInput): Result {
     },
   };
   if (input.examples) result.examples = input.examples;
+  if (input.analysis) result.analysis = input.analysis;
   if (input.notes) result.notes = input.notes;
   return result;
 }
