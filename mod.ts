@@ -92,12 +92,26 @@ export {
   attentionSinkMask,
   attentionSinkThreshold,
   findSinkDims,
+  flaggedShare,
   normScoreMask,
   normSinkMask,
   normSinkScores,
   normSinkThreshold,
   removeSinks,
 } from "./lib/roi/sinks.ts";
+/** Massive-activation statistics behind the norm-based sink rule (does the model have sink dimensions?). */
+export {
+  MASSIVE_RATIO,
+  massiveActivationRecord,
+  massiveActivationStats,
+} from "./lib/roi/massive_activations.ts";
+/** A result's optional `analysis` block (model statistics a report section explains rows with). */
+export {
+  type Analysis,
+  AnalysisSchema,
+  type MassiveActivations,
+  MassiveActivationsSchema,
+} from "./lib/results/analysis_schema.ts";
 /**
  * Ternary label assignment (SD-RPN-SPEC §3): `assignLabels(map, grid, options)` gives [N] labels 1 (fg),
  * 0 (bg) or `IGNORE` from a sink-removed grounding map: fg ≥ τ_fg·max, bg ≤ τ_bg·max, the whole sample
@@ -203,8 +217,9 @@ export {
   validateConfig,
 } from "./lib/experiment/mod.ts";
 /**
- * The one registry of experiments (name, script, task, seeded, run by reproduce, paired differences, report
- * section); `reproduce`'s list and the report's paired differences derive from it.
+ * The one registry of experiments (name, script, task, seeded, run by reproduce, the pair rules of every
+ * paired difference it writes, report section); `reproduce`'s list, the runner's paired differences and the
+ * report's derive from it.
  */
 export {
   EXPERIMENT_REGISTRY,
@@ -214,6 +229,7 @@ export {
   experimentsIn,
   PAIRED_DIFFERENCES,
   type PairedDifference,
+  type PairRule,
   REPORT_SECTIONS,
   type ReportSection,
   REPRODUCE_EXPERIMENTS,

@@ -110,8 +110,8 @@ Deno.test({
       assert.equal(split.code, 1);
       assert.equal(
         split.stderr,
-        'error: Invalid value "99" for config key "rpn.backbone": expected an integer from 1 to 6 (the model has ' +
-          "8 decoder layers and rpn.branch is 2)\n",
+        'error: Invalid value "99" for config key "rpn.backbone": expected an integer from 1 to 5 (the model has ' +
+          "8 decoder layers and rpn.branch is 3)\n",
       );
       const out = await runIn(repo, "main_results.ts", [...small, "--set", "out=results/main_results.json"]);
       assert.equal(out.code, 1);

@@ -244,6 +244,13 @@ Deno.test({
     );
     assert.equal(find(sinks, "no_sink_removal", "teacher", "sinks_per_sample")!.value, 0);
     assert.ok(find(sinks, "attention_sinks", "teacher", "usable_share", { threshold: 0.036 }));
+    // The sink-layer sweep: layer 0 beside the teacher's sink layer 1, with its share of flagged cells.
+    const layer0 = { sweep: "sinkLayer", sinkLayer: 0, threshold: 0.036 };
+    assert.ok(find(sinks, "attention_sinks", "teacher", "sink_share", layer0));
+    assert.equal(find(sinks, "no_sink_removal", "teacher", "sink_share")!.value, 0);
+    assert.ok(find(sinks, "attention_sinks-vs-no_sink_removal", "mean", "delta_accuracy", layer0));
+    const massive = sinks.analysis!.massiveActivations!;
+    assert.deepEqual([massive.layer, massive.samples, massive.tokens], [4, 12, 12 * 16]);
 
     const masked = results.masked_upscaling!;
     assert.deepEqual(methods(masked), ["baseline", "box", "masked"]);
@@ -304,16 +311,18 @@ Deno.test({
       att.notes!.some((n) => n.includes("the first 3 questions of each of train-scenes, train-covers")),
     );
 
-    // Shared artifacts: 2 teacher passes (self / ground-truth answers), backbone states for B = 2 (default),
-    // 1, 4, 5, and 20 RPNs — not one per use: main's RPNs serve self_answers, attention_sinks, masked and the
-    // largest data size; label_assignment's no-sink RPNs serve no_sink_removal. (Each file's `.sha256` content
+    // Shared artifacts: 3 teacher passes (self / ground-truth answers, sink_removal's sink layer 0), backbone
+    // states for B = 2 (default; keyed by the questions, so the sink-layer-0 teacher shares them), 1, 4, 5,
+    // and 21 RPNs — not one per use:
+    // main's RPNs serve self_answers, attention_sinks, masked and the largest data size; label_assignment's
+    // no-sink RPNs serve no_sink_removal. (Each file's `.sha256` content
     // hash beside it is not counted.)
     const count = (dir: string) =>
       [...Deno.readDirSync(join(cache, dir))]
         .filter((e) => !e.name.endsWith(".lock") && !e.name.endsWith(".sha256")).length;
-    assert.equal(count("teacher"), 2);
+    assert.equal(count("teacher"), 3);
     assert.equal(count("backbone"), 4);
-    assert.equal(count("rpn"), 20);
+    assert.equal(count("rpn"), 21);
   },
 });
 

@@ -162,7 +162,9 @@ export const METHOD_LABELS: Readonly<Record<string, string>> = {
  *   labels + BCE), `gt_answers` / `self_answers` (labels from teacher-forced ground-truth answers vs the
  *   model's own answers); τ_fg/τ_bg points are sweep points of `label_assignment`.
  * - sink_removal: `no_sink_removal`, `attention_sinks` (released default), `norm_sinks`; thresholds as
- *   sweep points (`extra.threshold`).
+ *   sweep points (`extra.threshold`); the attention-based rule at another sink-map layer as sweep points
+ *   `{ sweep: "sinkLayer", sinkLayer, threshold }` of `attention_sinks`. Per rule on suite `teacher`:
+ *   `sinks_per_sample`, `sink_share` (share of the N image cells flagged), `usable_share`, `iou`.
  * - masked_upscaling: `box` (box-only), `masked`; τ_conf points as sweep points (`extra.tau`).
  * - data_size_sweep: `sdrpn` once per teacher-set size with `extra.samples` (no `extra.sweep`: every
  *   size is a headline row).

@@ -30,7 +30,7 @@ export type {
 
 /**
  * The report sections (lib/report) an experiment's rows can feed. Sections that read one experiment
- * (`testbed`, `table1`, `table2`, `examples`, `layers`, `dataSize`, `attentionLocalisation`) read the one
+ * (`testbed`, `table1`, `table2`, `examples`, `layers`, `dataSize`, `sinks`, `attentionLocalisation`) read the one
  * entry that lists them; `ladder` and `answers` read the paper's rows from the entries that list them;
  * `sweeps` and `localisation` render every listed experiment that has such rows (sweep points, crop
  * IoU), in registry order.
@@ -45,6 +45,7 @@ export const REPORT_SECTIONS = [
   "layers",
   "dataSize",
   "sweeps",
+  "sinks",
   "attentionLocalisation",
   "localisation",
 ] as const;
@@ -158,8 +159,10 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
       { kind: "each", rows: { methods: [A.attentionSinks, A.normSinks], has: ["sweep"] }, b: A.baseline },
       { kind: "pair", a: A.attentionSinks, b: A.noSinkRemoval, report: true },
       { kind: "pair", a: A.normSinks, b: A.noSinkRemoval, report: true },
+      // Sink-layer sweep points (the attention rule at another early layer) against no removal.
+      { kind: "each", rows: { methods: [A.attentionSinks], has: ["sinkLayer"] }, b: A.noSinkRemoval },
     ],
-    sections: ["ladder", "sweeps", "localisation"],
+    sections: ["ladder", "sweeps", "sinks", "localisation"],
   },
   {
     name: EXPERIMENTS.maskedUpscaling,

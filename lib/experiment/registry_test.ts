@@ -205,7 +205,9 @@ Deno.test("the registry's pair rules write each script's differences in the scri
       "self_answers-vs-gt_answers",
     ],
   );
-  // Every variant against the baseline in evaluation order, then the two against no removal.
+  // Every variant against the baseline in evaluation order, then the two against no removal, then the
+  // sink-layer sweep points against no removal.
+  const layer0 = { sweep: "sinkLayer", sinkLayer: 0, threshold: 0.01 };
   assert.deepEqual(
     written("sink_removal", [
       base,
@@ -214,6 +216,7 @@ Deno.test("the registry's pair rules write each script's differences in the scri
       at("norm_sinks", { threshold: 5 }),
       at("attention_sinks", { sweep: "threshold", threshold: 0.005 }),
       at("norm_sinks", { sweep: "threshold", threshold: 10 }),
+      at("attention_sinks", layer0),
     ]),
     [
       "no_sink_removal-vs-baseline",
@@ -221,8 +224,10 @@ Deno.test("the registry's pair rules write each script's differences in the scri
       'norm_sinks-vs-baseline {"threshold":5}',
       'attention_sinks-vs-baseline {"sweep":"threshold","threshold":0.005}',
       'norm_sinks-vs-baseline {"sweep":"threshold","threshold":10}',
+      `attention_sinks-vs-baseline ${JSON.stringify(layer0)}`,
       'attention_sinks-vs-no_sink_removal {"threshold":0.01}',
       'norm_sinks-vs-no_sink_removal {"threshold":5}',
+      `attention_sinks-vs-no_sink_removal ${JSON.stringify(layer0)}`,
     ],
   );
   const tau = (method: string, t: number) => at(method, { sweep: "tau", tau: t });

@@ -28,7 +28,7 @@ import type { Mllm } from "../model/mllm.ts";
 import { canonicalJson } from "../results/hash.ts";
 import { writeResult } from "../results/io.ts";
 import { makeResult, TESTBED_PROMPT } from "../results/record.ts";
-import type { Artifact, Example, ResultRow, ScoringProtocol } from "../results/schema.ts";
+import type { Analysis, Artifact, Example, ResultRow, ScoringProtocol } from "../results/schema.ts";
 import {
   cropIou,
   type EvalSuite,
@@ -117,6 +117,8 @@ export class Experiment<C extends ExperimentConfig> {
   readonly #notes: string[] = [];
   /** Set by `recordExamples`; the result has an `examples` block only then. */
   #examples: Example[] | undefined;
+  /** Set by `recordAnalysis`; the result has an `analysis` block only then. */
+  #analysis: Analysis | undefined;
   #warm = false;
   #own: OwnResult | undefined;
 
@@ -419,6 +421,14 @@ export class Experiment<C extends ExperimentConfig> {
     });
   }
 
+  /**
+   * Add entries to the result's `analysis` block (lib/results/analysis_schema.ts): statistics of the model
+   * that a report section explains the rows with. A later entry of the same name replaces the earlier one.
+   */
+  recordAnalysis(analysis: Analysis): void {
+    this.#analysis = { ...this.#analysis, ...analysis };
+  }
+
   /** Have `finish()` write `own` instead of the score table's rows. */
   setResult(own: OwnResult): void {
     this.#own = own;
@@ -436,6 +446,7 @@ export class Experiment<C extends ExperimentConfig> {
       artifacts: [...this.#artifacts.values(), ...r.artifacts],
       ...(this.#examples ? { examples: this.#examples } : {}),
       ...(r.scoring ? { scoring: r.scoring } : {}),
+      ...(this.#analysis ? { analysis: this.#analysis } : {}),
       notes: r.notes,
       startedAt: this.startedAt,
       phases: { ...this.#phases, ...r.phases },

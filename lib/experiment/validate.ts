@@ -60,6 +60,22 @@ const RULES: readonly KeyRule[] = [
   { key: "teacher.normLayer", model: true, check: layerIndex },
   { key: "layers.*", model: true, check: layerIndex },
   {
+    // The sink map is an early-layer map (released: layer 2 of 32, under the grounding layer 14): at or above
+    // the grounding layer it would be a grounding map itself.
+    key: "sinkLayers.*",
+    model: true,
+    check: (value, config, { layers }) => {
+      const grounding = (config.teacher as { layer?: unknown } | undefined)?.layer;
+      if (typeof grounding !== "number") return layerIndex(value, config, { layers, heads: 0, grid: 0 });
+      return integerIn(
+        value,
+        0,
+        Math.min(layers, grounding) - 1,
+        `an early layer: below the grounding layer teacher.layer = ${grounding}`,
+      );
+    },
+  },
+  {
     key: "rpn.branch",
     model: true,
     check: (value, _c, { layers }) =>

@@ -30,7 +30,7 @@ Deno.test("validateConfig() accepts every default at the shipped model's size, a
   validateConfig(DEFAULTS, TINY);
   validateConfig(withValue("teacher.layer", 7), TINY);
   validateConfig(withValue("teacher.sinkLayer", 0), TINY);
-  validateConfig(withValue("rpn.backbone", 6), TINY);
+  validateConfig(withValue("rpn.backbone", 5), TINY);
   validateConfig(withValue("variant.fg", 1), TINY);
   validateConfig(withValue("variant.bg", 0), TINY);
   validateConfig(withValue("thresholdOverride", -1), TINY);
@@ -48,12 +48,34 @@ Deno.test("validateConfig() rejects layers at or beyond the model's depth, namin
   rejects("layers", [1, 9], `Invalid value "9" for config key "layers.1": ${range}`);
 });
 
+Deno.test("validateConfig() rejects a sink layer at or above the grounding layer, naming both", () => {
+  const sweep = (sinkLayers: unknown) => ({ ...structuredClone(DEFAULTS), sinkLayers });
+  validateConfig(sweep([0, 3]), TINY);
+  const below =
+    "expected an integer from 0 to 3 (an early layer: below the grounding layer teacher.layer = 4)";
+  assert.throws(() => validateConfig(sweep([0, 4]), TINY), {
+    message: `Invalid value "4" for config key "sinkLayers.1": ${below}`,
+  });
+  assert.throws(() => validateConfig(sweep([-1]), TINY), {
+    message: `Invalid value "-1" for config key "sinkLayers.0": ${below}`,
+  });
+  assert.throws(() => validateConfig(sweep([0.5]), TINY), {
+    message: `Invalid value "0.5" for config key "sinkLayers.0": ${below}`,
+  });
+  const atZero = { ...sweep([0]), teacher: { ...DEFAULTS.teacher, layer: 0 } };
+  assert.throws(() => validateConfig(atZero, TINY), {
+    message:
+      'Invalid value "0" for config key "sinkLayers.0": expected no value fits: an early layer: below the ' +
+      "grounding layer teacher.layer = 0",
+  });
+});
+
 Deno.test("validateConfig() rejects an RPN split that does not fit the model", () => {
   rejects(
     "rpn.backbone",
     99,
-    'Invalid value "99" for config key "rpn.backbone": expected an integer from 1 to 6 (the model has 8 decoder ' +
-      "layers and rpn.branch is 2)",
+    'Invalid value "99" for config key "rpn.backbone": expected an integer from 1 to 5 (the model has 8 decoder ' +
+      "layers and rpn.branch is 3)",
   );
   rejects(
     "rpn.branch",

@@ -19,6 +19,7 @@ import {
 import { accuracyOf, f1Of, type Measured, throughputOf } from "./lookup.ts";
 import { type Align, formatNumber, markdownTable } from "./markdown.ts";
 import { type AggregateCheck, type PaperTables, recomputedScores } from "./paper.ts";
+import { rpnCaption } from "./rpn_caption.ts";
 
 /** The paper model whose rows stand beside ours (the one the ablations were run on). */
 export const PAPER_MODEL = "LLaVA-1.5-7B";
@@ -157,6 +158,8 @@ function notes(
       return `${suite} ${n ?? DASH}`;
     });
     lines.push(`- Questions per suite (baseline rows): ${baseline.join(", ")}.`);
+    const rpn = table === "table1" ? rpnCaption(result) : undefined;
+    if (rpn) lines.push(rpn);
   }
   return [...lines, ""];
 }

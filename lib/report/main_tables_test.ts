@@ -57,6 +57,19 @@ Deno.test("table1Section() prints our rows with CIs, derived averages and throug
   );
 });
 
+Deno.test("table1Section() captions the headline RPN from the result's recorded config, table2Section() does not", () => {
+  const rpn = { backbone: 4, branch: 3, epochs: 3, batchSize: 32, lr: 0.001 };
+  const withRpn = fixtureResult("main_results", result.rows, { config: { scale: "default", rpn } });
+  const t1 = table1Section(withRpn, noPaper).split("\n");
+  assert.deepEqual(t1.slice(-3), [
+    "- Questions per suite (baseline rows): doc 100, chart 100, ocr —, info —, textvqa —.",
+    "- SD-RPN's RPN: B4R3 (B = 4 frozen decoder layers, R = 3 branch layers), 3 epochs, batch 32, peak lr " +
+    "0.001 (the result's config `rpn`).",
+    "",
+  ]);
+  assert.ok(!table2Section(withRpn, noPaper).includes("SD-RPN's RPN"));
+});
+
 Deno.test("table2Section() derives V* overall by micro-average and POPE F1 from the scorer", () => {
   // Only SD-RPN has vision rows. V* overall = (50·100 + 80·50) / 150 = 60; Avg = mean(50, 80, 80) = 70;
   // F1 78.2 from the scorer's extra (derived).

@@ -27,6 +27,7 @@ import { checkPaperAggregates, type PaperTables } from "./paper.ts";
 import { claimsSection } from "./paper_claims.ts";
 import { sourcesSection } from "./sources.ts";
 import { sweepsSection } from "./sweeps.ts";
+import { sinksSection } from "./sinks.ts";
 import { testbedSection } from "./testbed.ts";
 
 /** Folder of the figures, relative to REPORT.md (the links in the Markdown use it). */
@@ -78,6 +79,7 @@ export function buildReport(
     dataSizeSection(set, paper),
     answersSection(set, paper),
     sweepsSection(set),
+    sinksSection(set),
     attentionLocalisationSection(set),
     localisationSection(set),
     claimsSection(set, context),

@@ -3,6 +3,7 @@ import type { BackendInfo } from "../engine/backend.ts";
 import { configHash } from "./hash.ts";
 import { machineInfo, packageVersions } from "./io.ts";
 import {
+  type Analysis,
   type Artifact,
   type Example,
   type Result,
@@ -34,6 +35,8 @@ export interface RecordInput {
   examples?: Example[];
   /** Scoring protocols of the accuracy rows (`Result.scoring`); the field is left out when undefined. */
   scoring?: ScoringProtocol[];
+  /** Model statistics (lib/results/analysis_schema.ts); the field is left out when undefined. */
+  analysis?: Analysis;
   notes?: string[];
   startedAt: Date;
   phases?: Record<string, number>;
@@ -66,6 +69,7 @@ export function makeResult(input: RecordInput): Result {
   };
   if (input.examples) result.examples = input.examples;
   if (input.scoring) result.scoring = input.scoring;
+  if (input.analysis) result.analysis = input.analysis;
   if (input.notes) result.notes = input.notes;
   return result;
 }

@@ -7,6 +7,7 @@
  * dates and durations therefore live only in `timing`.
  */
 import { z } from "zod";
+import { AnalysisSchema } from "./analysis_schema.ts";
 import { ExampleSchema } from "./example_schema.ts";
 import { configHash, findNonJson } from "./hash.ts";
 
@@ -41,6 +42,7 @@ const FRACTION_METRICS = new Set([
   "has_map",
   "sink_on_target",
   "usable_share",
+  "sink_share",
   "path-share",
   "target-covered-by-crop",
 ]);
@@ -165,6 +167,11 @@ export const ResultSchema = z.strictObject({
   scoring: z.array(z.enum(SCORING_PROTOCOLS)).min(1)
     .refine((p) => new Set(p).size === p.length, { message: "a protocol is listed twice" })
     .optional(),
+  /**
+   * Statistics of the model that explain a result (lib/results/analysis_schema.ts). Optional, so results
+   * written before it existed stay valid without a schema version bump.
+   */
+  analysis: AnalysisSchema.optional(),
   notes: z.array(z.string()).optional(),
   timing: TimingSchema,
 }).superRefine((result, ctx) => {
@@ -196,6 +203,8 @@ export type Result = z.infer<typeof ResultSchema>;
 export type ResultRow = z.infer<typeof ResultRowSchema>;
 /** One artifact reference of a result. */
 export type Artifact = z.infer<typeof ArtifactSchema>;
+/** The analysis block of a result (lib/results/analysis_schema.ts). */
+export type { Analysis, MassiveActivations } from "./analysis_schema.ts";
 /** One recorded example of a result (lib/results/example_schema.ts). */
 export type { Example } from "./example_schema.ts";
 /** The timing block of a result. */

@@ -18,6 +18,7 @@ import { backboneCacheDir, ensureBackboneStates } from "./backbone_cache.ts";
 import { fgBox, labelStats } from "./labels.ts";
 import { labelShape, type LabelVariant, pseudoLabels } from "./pseudo_labels.ts";
 import { rpnParamNames, type RpnShape } from "./rpn.ts";
+import { flaggedShare } from "./sinks.ts";
 import { ensureTeacher, type TeacherConfig, TeacherConfigSchema } from "./teacher_cache.ts";
 import type { TeacherRecord } from "./teacher.ts";
 import { type RpnTrainConfig, trainRpn } from "./train_rpn.ts";
@@ -71,16 +72,21 @@ export function labelSummary(records: TeacherRecord[], variant: LabelVariant, mo
 }
 
 /**
- * Sinks of a label variant on the teacher set (samples with a map only): per sample the number of sink cells
- * and whether it keeps any label (1) or is ignored whole (0), and the cells most often a sink with the share
- * of samples in which they are (ties: lower index first).
+ * Sinks of a label variant on the teacher set (samples with a map only): per sample the number of sink cells,
+ * their share of the N image cells, and whether it keeps any label (1) or is ignored whole (0), and the cells
+ * most often a sink with the share of samples in which they are (ties: lower index first).
  */
 export function sinkStatistics(
   records: TeacherRecord[],
   variant: LabelVariant,
   model: Mllm,
   top = 5,
-): { sinks: number[]; usable: number[]; topCells: { row: number; col: number; share: number }[] } {
+): {
+  sinks: number[];
+  shares: number[];
+  usable: number[];
+  topCells: { row: number; col: number; share: number }[];
+} {
   const { grid, tokens } = model.counts;
   const shape = labelShape(model);
   const per = records.filter((r) => r.queries > 0).map((r) => pseudoLabels(r, variant, shape));
@@ -91,6 +97,7 @@ export function sinkStatistics(
     .map((j) => ({ row: Math.floor(j / grid), col: j % grid, share: freq[j]! / per.length }));
   return {
     sinks: per.map((p) => p.sinks.reduce((a, v) => a + v, 0)),
+    shares: per.map((p) => flaggedShare(p.sinks)),
     usable: per.map((p) => (labelStats(p.labels).ignoredSample ? 0 : 1)),
     topCells,
   };

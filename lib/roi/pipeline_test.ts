@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { initBackend } from "../engine/backend.ts";
 import { tinyTestModel } from "../../tests/fixtures/tiny_model.ts";
-import { disposeRpn, ensureRpn, type RpnSpec, teacherSubset } from "./pipeline.ts";
+import type { Mllm } from "../model/mllm.ts";
+import { disposeRpn, ensureRpn, type RpnSpec, sinkStatistics, teacherSubset } from "./pipeline.ts";
 import { DEFAULT_VARIANT } from "./pseudo_labels.ts";
 import { TeacherConfigSchema } from "./teacher_cache.ts";
+import type { TeacherRecord } from "./teacher.ts";
 import { RpnTrainConfigSchema } from "./train_rpn.ts";
 
 await initBackend("wasm");
@@ -88,4 +90,39 @@ Deno.test("teacherSubset() refuses a size outside 1..samples, naming it", () => 
       message: `Invalid teacher subset "${size}": expected an integer from 1 to 10`,
     });
   }
+});
+
+Deno.test("sinkStatistics() gives each sample's share of image cells flagged as sinks, skipping one-token answers", () => {
+  // A 2×2 grid, one head: τ_sink = 0.576 / 4 = 0.144.
+  const counts = { grid: 2, tokens: 4, heads: 1, hidden: 4 };
+  const fake = { counts } as unknown as Mllm;
+  const record = (sinkMap: number[], queries = 2): TeacherRecord => ({
+    id: "x",
+    suite: "doc",
+    question: "q",
+    gt: "a",
+    answer: "a b",
+    correct: true,
+    queries,
+    perHead: [0.1, 0.5, 0.1, 0.1],
+    sinkMap,
+    normScore: [0, 0, 0, 0],
+    box: [0, 0, 1, 1],
+  });
+  const records = [record([0.4, 0.3, 0.2, 0.1]), record([0.1, 0.1, 0.1, 0.7]), record([1, 1, 1, 1], 0)];
+  const stats = sinkStatistics(records, DEFAULT_VARIANT, fake);
+  assert.deepEqual(stats.sinks, [3, 1]);
+  assert.deepEqual(stats.shares, [0.75, 0.25]);
+  // Cell 0 is a sink in 1 of 2 samples, cells 1, 2, 3 too (ties: lower index first).
+  assert.deepEqual(stats.topCells.map((c) => [c.row, c.col, c.share]), [
+    [0, 0, 0.5],
+    [0, 1, 0.5],
+    [1, 0, 0.5],
+    [
+      1,
+      1,
+      0.5,
+    ],
+  ]);
+  assert.deepEqual(sinkStatistics(records, { ...DEFAULT_VARIANT, sink: "none" }, fake).shares, [0, 0]);
 });

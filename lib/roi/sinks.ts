@@ -41,6 +41,17 @@ export function attentionSinkMask(sinkMap: ArrayLike<number>, threshold: number)
   return mask;
 }
 
+/**
+ * Share of a sink mask's cells that are flagged (non-zero): the fraction of the image a sink rule zeroes.
+ * Near the share of cells above the mean attention, a rule flags the map's bright half — the target too.
+ */
+export function flaggedShare(mask: ArrayLike<number>): number {
+  if (mask.length === 0) throw new Error("Cannot take the flagged share of an empty sink mask");
+  let flagged = 0;
+  for (let j = 0; j < mask.length; j++) if (mask[j] !== 0) flagged++;
+  return flagged / mask.length;
+}
+
 /** Copy of `grounding` with 0 wherever `mask[j] !== 0`. Inputs are not mutated. */
 export function applySinkMask(grounding: ArrayLike<number>, mask: ArrayLike<number>): Float64Array {
   checkSameLength(grounding, mask, "sink mask");

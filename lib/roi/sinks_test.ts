@@ -4,6 +4,7 @@ import {
   attentionSinkMask,
   attentionSinkThreshold,
   findSinkDims,
+  flaggedShare,
   normScoreMask,
   normSinkMask,
   normSinkScores,
@@ -129,4 +130,19 @@ Deno.test("normScoreMask() flags scores strictly above tau", () => {
   assert.throws(() => normScoreMask([1], NaN), {
     message: 'Invalid norm threshold "NaN": expected a number',
   });
+});
+
+Deno.test("flaggedShare() is the share of non-zero cells of a sink mask", () => {
+  // 2 of 8 flagged; any non-zero value counts (a mask may carry 1 or 255).
+  assert.equal(flaggedShare(Uint8Array.from([0, 1, 0, 0, 0, 0, 255, 0])), 0.25);
+  assert.equal(flaggedShare([0, 0, 0]), 0);
+  assert.equal(flaggedShare([1]), 1);
+  // The released rule on a flat map flags every cell: 1/N ≥ 0.576/N.
+  assert.equal(flaggedShare(attentionSinkMask([0.25, 0.25, 0.25, 0.25], attentionSinkThreshold(4))), 1);
+  // [0.4, 0.3, 0.2, 0.1] at τ = 0.144: three cells at or above it.
+  assert.equal(flaggedShare(attentionSinkMask([0.4, 0.3, 0.2, 0.1], attentionSinkThreshold(4))), 0.75);
+});
+
+Deno.test("flaggedShare() rejects an empty mask", () => {
+  assert.throws(() => flaggedShare([]), { message: "Cannot take the flagged share of an empty sink mask" });
 });

@@ -102,6 +102,15 @@ function promptsOf(items: readonly TeacherItem[]): Prompt[] {
   return items.map((it) => ({ question: it.sample.question, blocks: [{ pixels: it.pixels }] }));
 }
 
+/** Visual-token hidden states entering `normLayer` for the teacher's prompts of `items`: [B·N, d]. */
+export async function teacherImageHidden(
+  model: Mllm,
+  items: readonly TeacherItem[],
+  normLayer: number,
+): Promise<Float32Array> {
+  return await imageHidden(model, promptsOf(items), normLayer);
+}
+
 /** Visual-token hidden states entering `normLayer`: [B·N, d]. */
 async function imageHidden(
   model: Mllm,

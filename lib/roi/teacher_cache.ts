@@ -8,7 +8,13 @@ import type { Mllm } from "../model/mllm.ts";
 import { configHash } from "../results/hash.ts";
 import { removeWithChecksum, verifyChecksum, writeChecksum } from "../results/checksum.ts";
 import { withLock } from "../results/lock.ts";
-import { discoverSinkDims, teacherBatch, type TeacherItem, type TeacherRecord } from "./teacher.ts";
+import {
+  discoverSinkDims,
+  teacherBatch,
+  teacherImageHidden,
+  type TeacherItem,
+  type TeacherRecord,
+} from "./teacher.ts";
 import {
   readTeacherFile,
   TEACHER_FORMAT,
@@ -41,6 +47,36 @@ export type TeacherConfig = z.infer<typeof TeacherConfigSchema>;
 export function teacherSample(cfg: Pick<TeacherConfig, "dataSeed" | "suites">, i: number) {
   const suite = cfg.suites[hashSeed(cfg.dataSeed, `teacher/suite/${i}`) % cfg.suites.length] as SuiteName;
   return generateSample(suite, i, cfg.dataSeed);
+}
+
+/**
+ * Visual-token hidden states entering decoder layer `layer` for the first `count` teacher samples of `cfg`
+ * (the samples the norm-based rule's sink dimensions are found on come first): [count·N, d], computed in
+ * batches of `cfg.batchSize`, nothing cached.
+ */
+export async function teacherHiddenStates(
+  model: Mllm,
+  cfg: TeacherConfig,
+  count: number,
+  layer: number,
+): Promise<Float32Array> {
+  if (!Number.isInteger(count) || count < 1 || count > cfg.samples) {
+    throw new Error(
+      `Invalid sample count "${count}": expected an integer from 1 to ${cfg.samples} (teacher.samples)`,
+    );
+  }
+  const { tokens: n, hidden: d } = model.counts;
+  const out = new Float32Array(count * n * d);
+  for (let s = 0; s < count; s += cfg.batchSize) {
+    const items = await Promise.all(
+      Array.from({ length: Math.min(cfg.batchSize, count - s) }, async (_, k): Promise<TeacherItem> => {
+        const { sample, image } = teacherSample(cfg, s + k);
+        return { sample, pixels: await model.encodeImage(image) };
+      }),
+    );
+    out.set(await teacherImageHidden(model, items, layer), s * n * d);
+  }
+  return out;
 }
 
 /**

@@ -5,7 +5,8 @@ import { initBackend } from "../engine/backend.ts";
 import { tinyTestModel } from "../../tests/fixtures/tiny_model.ts";
 import { sha256Hex } from "../results/checksum.ts";
 import { withLock } from "../results/lock.ts";
-import { ensureTeacher, TeacherConfigSchema } from "./teacher_cache.ts";
+import { ensureTeacher, TeacherConfigSchema, teacherHiddenStates, teacherSample } from "./teacher_cache.ts";
+import { teacherImageHidden } from "./teacher.ts";
 
 await initBackend("wasm");
 const model = tinyTestModel(4);
@@ -108,5 +109,24 @@ Deno.test("a run waiting for another run's teacher pass says what it waits for",
       ),
     );
     assert.deepEqual(await Deno.readFile(path), reference.bytes);
+  });
+});
+
+Deno.test("teacherHiddenStates() batches the first samples' visual-token states as one pass of each would", async () => {
+  const { tokens: n, hidden: d } = model.counts;
+  // 5 samples in batches of 4 (4 + 1): the same states as the samples one by one.
+  const all = await teacherHiddenStates(model, cfg, 5, 2);
+  assert.equal(all.length, 5 * n * d);
+  for (const i of [0, 4]) {
+    const { sample, image } = teacherSample(cfg, i);
+    const one = await teacherImageHidden(model, [{ sample, pixels: await model.encodeImage(image) }], 2);
+    const part = all.subarray(i * n * d, (i + 1) * n * d);
+    assert.ok(one.every((v, k) => Math.abs(v - part[k]!) < 1e-4), `sample ${i}`);
+  }
+  await assert.rejects(teacherHiddenStates(model, cfg, 7, 2), {
+    message: 'Invalid sample count "7": expected an integer from 1 to 6 (teacher.samples)',
+  });
+  await assert.rejects(teacherHiddenStates(model, cfg, 0, 2), {
+    message: 'Invalid sample count "0": expected an integer from 1 to 6 (teacher.samples)',
   });
 });
