@@ -78,6 +78,11 @@ export interface ExperimentEntry {
    * result that only the results table lists.
    */
   sections: readonly ReportSection[];
+  /**
+   * Timed evaluations per method at default and full scale (`--timing-repeats` overrides; quick scale: 1):
+   * 3 where the report's throughput claims are read (Table 1, the masked-upscaling saving), 1 elsewhere.
+   */
+  timingRepeats: number;
 }
 
 /** Every experiment, in `reproduce` order: main_results first (it builds the teacher and RPNs most reuse). */
@@ -110,6 +115,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
       },
     ],
     sections: ["table1", "table2", "examples", "localisation"],
+    timingRepeats: 3,
   },
   {
     name: EXPERIMENTS.rawAttentionBaseline,
@@ -123,6 +129,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
       { kind: "each", rows: { methods: [A.rawAttention], has: ["sweep"] }, b: A.baseline },
     ],
     sections: ["ladder", "sweeps", "localisation"],
+    timingRepeats: 1,
   },
   {
     name: EXPERIMENTS.labelAssignment,
@@ -144,6 +151,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
       { kind: "pair", a: A.selfAnswers, b: A.gtAnswers, report: true },
     ],
     sections: ["ladder", "answers", "sweeps", "localisation"],
+    timingRepeats: 1,
   },
   {
     name: EXPERIMENTS.sinkRemoval,
@@ -163,6 +171,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
       { kind: "each", rows: { methods: [A.attentionSinks], has: ["sinkLayer"] }, b: A.noSinkRemoval },
     ],
     sections: ["ladder", "sweeps", "sinks", "localisation"],
+    timingRepeats: 1,
   },
   {
     name: EXPERIMENTS.maskedUpscaling,
@@ -182,6 +191,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
       },
     ],
     sections: ["ladder", "sweeps", "localisation"],
+    timingRepeats: 3,
   },
   {
     name: EXPERIMENTS.layerAblation,
@@ -197,6 +207,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
       { kind: "paperSplits", a: "B15R3", b: "B18R3" },
     ],
     sections: ["layers", "localisation"],
+    timingRepeats: 1,
   },
   {
     name: EXPERIMENTS.dataSizeSweep,
@@ -210,6 +221,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
       { kind: "span", rows: { methods: [A.sdrpn], has: ["samples"] }, by: "samples", label: DATA_SIZE_DELTA },
     ],
     sections: ["dataSize", "localisation"],
+    timingRepeats: 1,
   },
   {
     name: EXPERIMENTS.attentionLocalisation,
@@ -219,6 +231,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     reproduce: true,
     pairs: [],
     sections: ["attentionLocalisation"],
+    timingRepeats: 1,
   },
   {
     name: EXPERIMENTS.evalBase,
@@ -228,6 +241,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     reproduce: false,
     pairs: [],
     sections: ["testbed"],
+    timingRepeats: 1,
   },
   {
     name: EXPERIMENTS.evalRoi,
@@ -237,6 +251,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     reproduce: false,
     pairs: [],
     sections: [],
+    timingRepeats: 1,
   },
 ];
 

@@ -297,3 +297,12 @@ Deno.test("no experiment script declares paired differences of its own (the regi
   assert.deepEqual(offenders, []);
   assert.equal("pair" in Experiment.prototype, false, "the runner has no public pair()");
 });
+
+Deno.test("throughput the report's claims read is timed at least 3 times; every entry times at least once", () => {
+  for (const e of EXPERIMENT_REGISTRY) {
+    assert.ok(Number.isInteger(e.timingRepeats) && e.timingRepeats >= 1, e.name);
+    if (e.sections.includes("table1") || e.name === "masked_upscaling") {
+      assert.ok(e.timingRepeats >= 3, `${e.name} times ${e.timingRepeats}×`);
+    }
+  }
+});

@@ -303,7 +303,11 @@ export class Experiment<C extends ExperimentConfig> {
       progress: (suite, total) => progress(`${this.name}${tag} ${suite}`, total),
     });
     // Further timed repeats (lib/experiment/timing.ts): same work, only the seconds are kept.
-    const repeats = timingRepeats(this.args.scale, this.args.options["timing-repeats"]);
+    const repeats = timingRepeats(
+      this.args.scale,
+      this.args.options["timing-repeats"],
+      EXPERIMENT_REGISTRY.find((e) => e.name === this.name)?.timingRepeats,
+    );
     const timed: MethodRun[][] = [runs];
     for (let r = 1; r < repeats; r++) {
       timed.push(

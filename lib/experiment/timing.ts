@@ -10,15 +10,23 @@ import { pointLabel, throughputPhase } from "./conventions.ts";
 /** The valued option every experiment script takes (lib/cli `options`). */
 export const TIMING_OPTION = {
   "timing-repeats": "evaluations timed per method for throughput (the first one is scored; default 1 at " +
-    "quick scale, 3 otherwise); changes only timing.phases",
+    "quick scale, otherwise the experiment's registry value: 3 where the report's throughput claims come " +
+    "from, main_results and masked_upscaling, 1 elsewhere); changes only timing.phases",
 } as const;
 
-/** Timed evaluations per method when `--timing-repeats` is not given. */
-export const DEFAULT_TIMING_REPEATS: Readonly<Record<Scale, number>> = { quick: 1, default: 3, full: 3 };
+/**
+ * Timed evaluations per method when `--timing-repeats` is not given: 1 at quick scale, else `repeated`
+ * (the experiment's registry value). Repeats cost a whole evaluation each, so they are spent where the
+ * report's throughput claims are read (issue 13: ≥ 3 repeats with the spread); a sweep's throughput cells
+ * come from one timed evaluation and say so (`timing repeats` = 1).
+ */
+export function defaultTimingRepeats(scale: Scale, repeated: number): number {
+  return scale === "quick" ? 1 : repeated;
+}
 
-/** `--timing-repeats` (a positive integer), else the scale's default. */
-export function timingRepeats(scale: Scale, value: string | undefined): number {
-  if (value === undefined) return DEFAULT_TIMING_REPEATS[scale];
+/** `--timing-repeats` (a positive integer), else `defaultTimingRepeats(scale, repeated)`. */
+export function timingRepeats(scale: Scale, value: string | undefined, repeated = 1): number {
+  if (value === undefined) return defaultTimingRepeats(scale, repeated);
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
     throw new Error(`Invalid value for --timing-repeats "${value}": expected a positive integer`);

@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
 import { median, timingPhases, timingRepeats } from "./timing.ts";
 
-Deno.test("timingRepeats() reads --timing-repeats, else 1 at quick scale and 3 otherwise", () => {
-  assert.equal(timingRepeats("quick", undefined), 1);
-  assert.equal(timingRepeats("default", undefined), 3);
-  assert.equal(timingRepeats("full", undefined), 3);
-  assert.equal(timingRepeats("quick", "5"), 5);
+Deno.test("timingRepeats() reads --timing-repeats, else 1 at quick scale and the experiment's value otherwise", () => {
+  assert.equal(timingRepeats("quick", undefined, 3), 1);
+  assert.equal(timingRepeats("default", undefined, 3), 3);
+  assert.equal(timingRepeats("full", undefined, 3), 3);
+  assert.equal(timingRepeats("default", undefined, 1), 1);
+  assert.equal(timingRepeats("default", undefined), 1);
+  assert.equal(timingRepeats("quick", "5", 1), 5);
+  assert.equal(timingRepeats("default", "2", 3), 2);
   for (const bad of ["0", "-1", "2.5", "x", ""]) {
     assert.throws(() => timingRepeats("default", bad), {
       message: `Invalid value for --timing-repeats "${bad}": expected a positive integer`,
