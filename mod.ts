@@ -72,6 +72,7 @@ export {
   forwardFromPrefix,
   prefixRows,
   type PrefixState,
+  repeatPrefix,
   stackPrefix,
 } from "./lib/models/tiny/prefix.ts";
 export { defaultTokenizer, loadCheckpoint, loadModel, saveCheckpoint } from "./lib/models/tiny/checkpoint.ts";
@@ -162,7 +163,15 @@ export {
 export { readResult, writeResult } from "./lib/results/io.ts";
 export { canonicalJson, configHash } from "./lib/results/hash.ts";
 /** Result rows from per-question outcomes: bootstrap CIs, seed averages, paired differences, aggregates. */
-export { type Aggregate, MEAN_SUITE, type RowKey, type ScoredSample, ScoreTable } from "./lib/eval/rows.ts";
+export {
+  ACCURACY,
+  type Aggregate,
+  answerMetrics,
+  MEAN_SUITE,
+  type RowKey,
+  type ScoredSample,
+  ScoreTable,
+} from "./lib/eval/rows.ts";
 /** A cross-process lock around building one shared artifact (`<path>.lock`, stale locks taken over). */
 export { type LockOptions, withLock } from "./lib/results/lock.ts";
 
@@ -341,6 +350,7 @@ export {
   EXPERIMENTS,
   isAccuracyMetric,
   layerMethod,
+  LIKELIHOOD_PROTOCOL,
   MAIN_METHODS,
   METRICS,
   PAPER_SPLITS,

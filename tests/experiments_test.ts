@@ -182,6 +182,20 @@ Deno.test({
     for (const d of ["sdrpn-vs-baseline", "sdrpn_box-vs-baseline", "vicrop-vs-baseline", "sdrpn-vs-vicrop"]) {
       assert.ok(find(main, d, "mean", "delta_accuracy")?.ci, d);
     }
+    // Second scoring protocol (issue 13): the yes/no suite pope by option likelihood, doc (open answers) not,
+    // with the differences of the same pairs; generation rows come first.
+    assert.deepEqual(main.scoring, ["generation", "likelihood"]);
+    const L = { protocol: "likelihood" };
+    for (const m of ["baseline", "vicrop", "sdrpn", "sdrpn_box"]) {
+      assert.ok(find(main, m, "pope", "likelihood-accuracy", L)?.ci, `${m} likelihood`);
+      assert.ok(find(main, m, "pope", "likelihood-f1", L), `${m} likelihood f1`);
+      assert.equal(find(main, m, "doc", "likelihood-accuracy", L), undefined, `${m} doc likelihood`);
+    }
+    for (const d of ["sdrpn-vs-baseline", "sdrpn_box-vs-baseline", "vicrop-vs-baseline", "sdrpn-vs-vicrop"]) {
+      assert.ok(find(main, d, "pope", "likelihood-delta_accuracy", L)?.ci, `${d} likelihood`);
+    }
+    const firstLikelihood = main.rows.findIndex((x) => x.extra?.protocol === "likelihood");
+    assert.ok(main.rows.slice(firstLikelihood).every((x) => x.extra?.protocol === "likelihood"));
     for (const m of ["vicrop", "sdrpn", "sdrpn_box"]) {
       assert.ok(find(main, m, "mean", "iou"), `iou ${m}`);
       // Its chance level and crop rate, for the report's localisation table.

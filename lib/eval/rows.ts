@@ -10,7 +10,9 @@
  *
  * Row conventions: `metric` is "accuracy" (percent, in the suite's own metric family), "f1" (POPE-style
  * yes/no suites, percent), "delta_accuracy" (paired difference, method "<a>-vs-<b>") or an analysis metric
- * such as "iou" (in [0, 1]). Every row of one method and point carries exactly the key's `extra`, so a reader
+ * such as "iou" (in [0, 1]). Answers may also be filed under another accuracy metric "<p>accuracy" (a second
+ * scoring protocol, e.g. "likelihood-accuracy"): its F1 rows are "<p>f1" and its differences
+ * "<p>delta_accuracy" (`answerMetrics`). Every row of one method and point carries exactly the key's `extra`, so a reader
  * can match a point's rows by it; the spread over seeds goes to its own rows, `<metric>_seed_sd` (sample
  * standard deviation of the per-seed values, listed in `extra.perSeed`). Rows are a function of the outcomes
  * and the seed only: wall-clock numbers such as throughput go to the result's timing block
@@ -59,6 +61,22 @@ interface Entry {
   samples?: ScoredSample[];
 }
 
+/** Accuracy metric of answers scored by generation, the default of `ScoreTable.addAnswers`. */
+export const ACCURACY = "accuracy";
+
+/**
+ * The metrics derived from an accuracy metric "<p>accuracy" (`ACCURACY` or, for another scoring protocol,
+ * e.g. "likelihood-accuracy"): the F1 of its yes/no suites "<p>f1" and its paired differences
+ * "<p>delta_accuracy". Throws for a metric that does not end in "accuracy".
+ */
+export function answerMetrics(accuracy: string): { f1: string; delta: string } {
+  if (!accuracy.endsWith(ACCURACY)) {
+    throw new Error(`Metric "${accuracy}" is not an accuracy metric (it must end in "${ACCURACY}")`);
+  }
+  const prefix = accuracy.slice(0, -ACCURACY.length);
+  return { f1: `${prefix}f1`, delta: `${prefix}delta_accuracy` };
+}
+
 /** Per-question outcomes of methods × suites × seeds, turned into rows. */
 export class ScoreTable {
   #entries = new Map<string, Map<string, Entry>>(); // metric → (key id + suite) → entry
@@ -66,19 +84,25 @@ export class ScoreTable {
   /** `aggregates`: the rows over suites to add (default: the plain "mean" over every suite). */
   constructor(private readonly aggregates: readonly Aggregate[] = [{ name: MEAN_SUITE }]) {}
 
-  /** One seed's answers of a method on a suite, scored with the suite's metric family (0–100 per question). */
+  /**
+   * One seed's answers of a method on a suite, scored with the suite's metric family (0–100 per question),
+   * under `options.metric` (default `ACCURACY`; another protocol's "<p>accuracy", see `answerMetrics`).
+   */
   addAnswers(
     key: RowKey,
     suite: string,
     family: MetricFamily,
     predictions: string[],
     samples: ScoredSample[],
+    options: { metric?: string } = {},
   ): void {
+    const metric = options.metric ?? ACCURACY;
+    answerMetrics(metric);
     if (predictions.length !== samples.length) {
       throw new Error(`Got ${predictions.length} answers for ${samples.length} questions of "${suite}"`);
     }
     const scores = samples.map((s, i) => 100 * scoreAnswer(family, predictions[i]!, s.answers, s.options));
-    const entry = this.#entry("accuracy", key, suite, scores);
+    const entry = this.#entry(metric, key, suite, scores);
     entry.family = family;
     entry.samples = samples;
     entry.predictions.push(predictions);
@@ -108,17 +132,18 @@ export class ScoreTable {
 
   /**
    * Rows of one metric, in insertion order: per suite, then the aggregates over suites of each key. For
-   * "accuracy", yes/no suites also get an "f1" row.
+   * answers ("accuracy" and other `addAnswers` metrics), yes/no suites also get an F1 row ("f1", "<p>f1").
    */
   rows(metric: string, rng: Rng, options: { digits?: number } = {}): ResultRow[] {
-    const digits = options.digits ?? (metric === "accuracy" ? 2 : 3);
+    const digits = options.digits ?? (metric === ACCURACY ? 2 : 3);
     const out: ResultRow[] = [];
     for (const group of this.#groups(metric)) {
       for (const e of group) {
         const values = seedMean(e.seeds);
         const ci = bootstrapCi(values, { rng: rng.fork(`${metric}/${entryId(e.key, e.suite)}`) });
         out.push(row(e.key, e.suite, metric, ci, values.length, digits));
-        if (metric === "accuracy" && e.family === "yesno") out.push(f1Row(e, rng));
+        // `family` is set by addAnswers only: analysis metrics have no F1.
+        if (e.family === "yesno") out.push(f1Row(e, answerMetrics(metric).f1, rng));
         if (e.seeds.length > 1) out.push(seedRow(e, metric, digits));
       }
       const key = group[0]!.key;
@@ -130,13 +155,18 @@ export class ScoreTable {
   }
 
   /**
-   * Paired differences a − b of "accuracy" on every suite both were evaluated on, plus the aggregates over
-   * those suites: metric "delta_accuracy", labelled `label` (default: method "<a>-vs-<b>" with a's extra, so
-   * the difference of a sweep point carries that point's extra).
+   * Paired differences a − b of an accuracy metric (default "accuracy") on every suite both were evaluated
+   * on, plus the aggregates over those suites: metric "delta_accuracy" ("<p>delta_accuracy" for
+   * "<p>accuracy", `answerMetrics`), labelled `label` (default: method "<a>-vs-<b>" with a's extra, so the
+   * difference of a sweep point carries that point's extra).
    */
-  paired(a: RowKey, b: RowKey, rng: Rng, label?: RowKey): ResultRow[] {
-    const table = this.#entries.get("accuracy") ?? new Map<string, Entry>();
+  paired(a: RowKey, b: RowKey, rng: Rng, label?: RowKey, options: { metric?: string } = {}): ResultRow[] {
+    const metric = options.metric ?? ACCURACY;
+    const delta = answerMetrics(metric).delta;
+    const table = this.#entries.get(metric) ?? new Map<string, Entry>();
     const key = label ?? { method: `${a.method}-vs-${b.method}`, ...(a.extra ? { extra: a.extra } : {}) };
+    // "delta/…" for accuracy, as before other protocols existed, so those rows keep their resamples.
+    const stream = metric === ACCURACY ? "delta" : delta;
     const diffs: [string, number[]][] = [];
     const out: ResultRow[] = [];
     for (const ea of table.values()) {
@@ -144,15 +174,24 @@ export class ScoreTable {
       const eb = table.get(entryId(b, ea.suite));
       if (!eb) continue;
       const x = seedMean(ea.seeds), y = seedMean(eb.seeds);
-      const ci = pairedBootstrap(x, y, { rng: rng.fork(`delta/${entryId(key, ea.suite)}`) });
-      out.push(row(key, ea.suite, "delta_accuracy", ci, x.length, 2));
+      const ci = pairedBootstrap(x, y, { rng: rng.fork(`${stream}/${entryId(key, ea.suite)}`) });
+      out.push(row(key, ea.suite, delta, ci, x.length, 2));
       diffs.push([ea.suite, x.map((v, i) => v - y[i]!)]);
     }
     if (diffs.length === 0) {
-      throw new Error(`Cannot pair "${keyText(a)}" with "${keyText(b)}": no suite has both`);
+      throw new Error(`Cannot pair "${keyText(a)}" with "${keyText(b)}" on "${metric}": no suite has both`);
     }
-    out.push(...this.#aggregateRows(key, "delta_accuracy", diffs, rng, 2));
+    out.push(...this.#aggregateRows(key, delta, diffs, rng, 2));
     return out;
+  }
+
+  /** The suites on which both `a` and `b` have `metric` values, in insertion order (`paired` needs one). */
+  sharedSuites(metric: string, a: RowKey, b: RowKey): string[] {
+    const table = this.#entries.get(metric);
+    if (!table) return [];
+    return [...table.values()]
+      .filter((e) => entryId(e.key, e.suite) === entryId(a, e.suite) && table.has(entryId(b, e.suite)))
+      .map((e) => e.suite);
   }
 
   #aggregateRows(
@@ -207,7 +246,7 @@ export class ScoreTable {
   }
 }
 
-function f1Row(e: Entry, rng: Rng): ResultRow {
+function f1Row(e: Entry, metric: string, rng: Rng): ResultRow {
   const f1Of = (predictions: string[], idx: ArrayLike<number>) =>
     summarise(
       "yesno",
@@ -216,9 +255,9 @@ function f1Row(e: Entry, rng: Rng): ResultRow {
   const ci = bootstrapStatistic(
     e.samples!.length,
     (idx) => mean(e.predictions.map((p) => f1Of(p, idx))),
-    { rng: rng.fork(`f1/${entryId(e.key, e.suite)}`) },
+    { rng: rng.fork(`${metric}/${entryId(e.key, e.suite)}`) },
   );
-  return row(e.key, e.suite, "f1", ci, e.samples!.length, 2);
+  return row(e.key, e.suite, metric, ci, e.samples!.length, 2);
 }
 
 function row(

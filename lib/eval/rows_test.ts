@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Rng } from "../engine/rng.ts";
-import { round, ScoreTable } from "./rows.ts";
+import { answerMetrics, round, ScoreTable } from "./rows.ts";
 
 const cat = { answers: ["cat"] };
 const dog = { answers: ["dog"] };
@@ -83,7 +83,7 @@ Deno.test("ScoreTable.paired() reports a − b per suite and over suites, CI fro
   assert.deepEqual(rows[1]!.ci, [0, 0]); // identical answers: exactly zero
   assert.deepEqual(rows[0]!.extra, { tau: 0.1 });
   assert.throws(() => t.paired({ method: "vicrop" }, { method: "baseline" }, new Rng(5)), {
-    message: 'Cannot pair "vicrop" with "baseline": no suite has both',
+    message: 'Cannot pair "vicrop" with "baseline" on "accuracy": no suite has both',
   });
 });
 
@@ -164,6 +164,113 @@ Deno.test("ScoreTable gives every row of a sweep point exactly the point's extra
   ]);
   for (const r of rows.filter((r) => !r.metric.endsWith("_seed_sd"))) assert.deepEqual(r.extra, point.extra);
   assert.deepEqual(t.metrics(), ["accuracy"]);
+});
+
+/** An independent percentile bootstrap (type-7 quantiles) of the mean, drawing `rng.int(n)` per value. */
+function referenceCi(values: number[], rng: Rng): [number, number] {
+  const means: number[] = [];
+  for (let b = 0; b < 1000; b++) {
+    let sum = 0;
+    for (let i = 0; i < values.length; i++) sum += values[rng.int(values.length)]!;
+    means.push(sum / values.length);
+  }
+  means.sort((x, y) => x - y);
+  const q = (p: number) => {
+    const pos = p * (means.length - 1);
+    const lo = Math.floor(pos);
+    return means[lo]! + (pos - lo) * (means[lo + 1]! - means[lo]!);
+  };
+  return [round(q(0.025), 2), round(q(0.975), 2)];
+}
+
+const [optA, optB] = [{ answers: ["A"], options: ["red", "blue"] }, {
+  answers: ["B"],
+  options: ["red", "blue"],
+}];
+const yes = { answers: ["yes"] };
+const no = { answers: ["no"] };
+
+Deno.test("answerMetrics() names the F1 and difference metrics of an accuracy metric", () => {
+  assert.deepEqual(answerMetrics("accuracy"), { f1: "f1", delta: "delta_accuracy" });
+  assert.deepEqual(answerMetrics("likelihood-accuracy"), {
+    f1: "likelihood-f1",
+    delta: "likelihood-delta_accuracy",
+  });
+  assert.throws(() => answerMetrics("iou"), {
+    message: 'Metric "iou" is not an accuracy metric (it must end in "accuracy")',
+  });
+});
+
+Deno.test("ScoreTable files answers under a second accuracy metric without touching the generation rows", () => {
+  const lik = "likelihood-accuracy";
+  const key = { method: "baseline", extra: { protocol: "likelihood" } };
+  const fill = (t: ScoreTable, withLikelihood: boolean) => {
+    t.addAnswers({ method: "baseline" }, "vstar-attr", "choice", ["A", "A", "A", "A"], [
+      optA,
+      optB,
+      optB,
+      optA,
+    ]);
+    if (withLikelihood) {
+      t.addAnswers(key, "vstar-attr", "choice", ["A", "B", "B", "B"], [optA, optB, optB, optA], {
+        metric: lik,
+      });
+    }
+    t.addAnswers({ method: "baseline" }, "pope", "yesno", ["yes", "yes", "no", "yes"], [yes, no, no, yes]);
+    if (withLikelihood) {
+      t.addAnswers(key, "pope", "yesno", ["yes", "no", "yes", "no"], [yes, no, no, yes], { metric: lik });
+    }
+  };
+  const [plain, both] = [new ScoreTable(), new ScoreTable()];
+  fill(plain, false);
+  fill(both, true);
+  assert.deepEqual(both.rows("accuracy", new Rng(5)), plain.rows("accuracy", new Rng(5)));
+  assert.deepEqual(both.metrics(), ["accuracy", lik]);
+
+  const rows = both.rows(lik, new Rng(5), { digits: 2 });
+  // vstar-attr: picks A B B B vs truth A B B A → 3/4; pope: yes no yes no vs yes no no yes → 2/4; F1 of
+  // "yes": tp 1, fp 1, fn 1 → 50; mean = (75 + 50) / 2.
+  assert.deepEqual(rows.map((r) => [r.suite, r.metric, r.value, r.n, r.extra]), [
+    ["vstar-attr", lik, 75, 4, { protocol: "likelihood" }],
+    ["pope", lik, 50, 4, { protocol: "likelihood" }],
+    ["pope", "likelihood-f1", 50, 4, { protocol: "likelihood" }],
+    ["mean", lik, 62.5, 8, { protocol: "likelihood" }],
+  ]);
+  // Per-question scores [100, 100, 100, 0] on the stream named after the metric and the entry.
+  const stream = new Rng(5).fork('likelihood-accuracy/baseline|{"protocol":"likelihood"}|vstar-attr');
+  assert.deepEqual(rows[0]!.ci, referenceCi([100, 100, 100, 0], stream));
+});
+
+Deno.test("ScoreTable.paired() on a second accuracy metric writes its own differences", () => {
+  const lik = "likelihood-accuracy";
+  const t = new ScoreTable();
+  const [a, b] = [{ method: "sdrpn" }, { method: "baseline" }];
+  // sdrpn right on every question, baseline on none of vstar-attr and half of pope: the per-question
+  // differences are constant on vstar-attr (CI of zero width) and 0/100 on pope.
+  t.addAnswers(a, "vstar-attr", "choice", ["A", "B", "B"], [optA, optB, optB], { metric: lik });
+  t.addAnswers(b, "vstar-attr", "choice", ["B", "A", "A"], [optA, optB, optB], { metric: lik });
+  t.addAnswers(a, "pope", "yesno", ["yes", "no"], [yes, no], { metric: lik });
+  t.addAnswers(b, "pope", "yesno", ["yes", "yes"], [yes, no], { metric: lik });
+  t.addAnswers(a, "doc", "vqa", ["cat"], [cat]);
+  t.addAnswers(b, "doc", "vqa", ["dog"], [cat]);
+  assert.deepEqual(t.sharedSuites(lik, a, b), ["vstar-attr", "pope"]);
+  assert.deepEqual(t.sharedSuites(lik, a, { method: "vicrop" }), []);
+  const rows = t.paired(a, b, new Rng(3), undefined, { metric: lik });
+  assert.deepEqual(rows.map((r) => [r.method, r.suite, r.metric, r.value, r.n]), [
+    ["sdrpn-vs-baseline", "vstar-attr", "likelihood-delta_accuracy", 100, 3],
+    ["sdrpn-vs-baseline", "pope", "likelihood-delta_accuracy", 50, 2],
+    ["sdrpn-vs-baseline", "mean", "likelihood-delta_accuracy", 75, 5],
+  ]);
+  assert.deepEqual(rows[0]!.ci, [100, 100]);
+  const stream = new Rng(3).fork("likelihood-delta_accuracy/sdrpn-vs-baseline|{}|pope");
+  assert.deepEqual(rows[1]!.ci, referenceCi([0, 100], stream));
+  // The generation metric of the same table pairs only doc.
+  assert.deepEqual(t.paired(a, b, new Rng(3)).map((r) => [r.suite, r.metric, r.value]), [
+    ["doc", "delta_accuracy", 100],
+  ]);
+  assert.throws(() => t.paired(a, { method: "vicrop" }, new Rng(3), undefined, { metric: lik }), {
+    message: 'Cannot pair "sdrpn" with "vicrop" on "likelihood-accuracy": no suite has both',
+  });
 });
 
 Deno.test("ScoreTable.keys() lists a metric's distinct keys in the order first added, over suites and seeds", () => {

@@ -28,7 +28,7 @@
  * @module
  */
 import { canonicalJson } from "../results/hash.ts";
-import type { ResultRow } from "../results/schema.ts";
+import { LIKELIHOOD_METRIC_PREFIX, type ResultRow } from "../results/schema.ts";
 import type { RpnShape } from "../roi/rpn.ts";
 
 /** Result `experiment` names, one per script. */
@@ -97,7 +97,19 @@ export const METRICS = {
   cropRate: "crop_rate",
   deltaAccuracy: "delta_accuracy",
   deltaThroughput: "delta_throughput",
+  /**
+   * The option-likelihood protocol's `accuracy` (lib/eval/likelihood.ts; multiple-choice and yes/no suites
+   * only, with their aggregates), written after every generation row with `extra.protocol` "likelihood"
+   * beside the method's own extra; its POPE F1 and its paired differences (same pairs as
+   * `delta_accuracy`) follow the same naming (lib/eval/rows.ts `answerMetrics`).
+   */
+  likelihoodAccuracy: "likelihood-accuracy",
+  likelihoodF1: "likelihood-f1",
+  likelihoodDeltaAccuracy: "likelihood-delta_accuracy",
 } as const;
+
+/** `extra.protocol` of the rows scored by option likelihood (`METRICS.likelihoodAccuracy` and its kin). */
+export const LIKELIHOOD_PROTOCOL = "likelihood";
 
 /**
  * Rows of `attention_localisation` (analysis only: the true box measures the attention maps, nothing
@@ -129,9 +141,13 @@ export const ATTENTION_LOCALISATION = {
   },
 } as const;
 
-/** True for `accuracy` and for the scorer's `<family>-accuracy` (lib/eval/score.ts). */
+/**
+ * True for `accuracy` and for the scorer's `<family>-accuracy` (lib/eval/score.ts): the generation protocol.
+ * Never for a likelihood-protocol metric (`likelihood-accuracy`, `likelihood-<family>-accuracy`).
+ */
 export function isAccuracyMetric(metric: string): boolean {
-  return metric === METRICS.accuracy || /^[a-z]+-accuracy$/.test(metric);
+  return metric === METRICS.accuracy ||
+    (/^[a-z]+-accuracy$/.test(metric) && !metric.startsWith(LIKELIHOOD_METRIC_PREFIX));
 }
 
 /** Methods of `main_results` (Tables 1–2). `sdrpn` is the paper's default (masked upscaling). */

@@ -17,11 +17,13 @@ Deno.test("experimentKey() files hyphenated and snake_case names together", () =
   assert.equal(experimentKey("main_results"), "main_results");
 });
 
-Deno.test("isAccuracyMetric() accepts accuracy and the scorer's <family>-accuracy only", () => {
+Deno.test("isAccuracyMetric() accepts accuracy and the scorer's <family>-accuracy only, never likelihood's", () => {
   for (const m of ["accuracy", "vqa-accuracy", "anls-accuracy", "yesno-accuracy"]) {
     assert.ok(isAccuracyMetric(m), m);
   }
   for (const m of ["f1", "delta_accuracy", "mean-iou", "accuracy-x", ""]) assert.ok(!isAccuracyMetric(m), m);
+  // The likelihood protocol's accuracies are never read as the generation accuracy.
+  for (const m of ["likelihood-accuracy", "likelihood-choice-accuracy"]) assert.ok(!isAccuracyMetric(m), m);
 });
 
 Deno.test("deltaMethod() and layerMethod() spell the method strings", () => {

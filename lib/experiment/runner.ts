@@ -9,6 +9,12 @@
  * questions, so the baseline and the training-free methods are evaluated once and every RPN method once
  * per seed; a row's value is the mean over seeds and its CI a bootstrap over questions of the seed-averaged
  * scores (lib/eval/rows.ts). Row names follow lib/experiment/conventions.ts.
+ *
+ * Scoring protocols (issue 13): every answer is scored as generated (`accuracy`, `delta_accuracy`); the
+ * multiple-choice and yes/no suites are also scored by option likelihood on the prompts each method's
+ * generation answered (lib/eval/likelihood.ts; untimed), in rows of `METRICS.likelihoodAccuracy`,
+ * `likelihoodF1` and `likelihoodDeltaAccuracy` (the same pairs as `delta_accuracy`) with
+ * `extra.protocol` "likelihood", written after every generation row.
  */
 import { z } from "zod";
 import {
@@ -57,6 +63,7 @@ import type { Rpn } from "../roi/two_stage.ts";
 import { type ExperimentConfig, experimentScales, SEED_COUNT, type VicropConfig } from "./config.ts";
 import {
   AGGREGATE_SUITES,
+  LIKELIHOOD_PROTOCOL,
   METRICS,
   pointLabel,
   sweepOf,
@@ -300,6 +307,7 @@ export class Experiment<C extends ExperimentConfig> {
     const tag = options.label ? ` ${options.label}` : "";
     const runs = await evaluateMethods(this.model, suites, methods, {
       batchSize: this.config.batchSize,
+      likelihood: true,
       progress: (suite, total) => progress(`${this.name}${tag} ${suite}`, total),
     });
     // Further timed repeats (lib/experiment/timing.ts): same work, only the seconds are kept.
@@ -324,6 +332,18 @@ export class Experiment<C extends ExperimentConfig> {
       const suite = byName.get(run.suite)!;
       const samples = suite.items.map((it) => it.sample);
       this.table.addAnswers(run.key, run.suite, suite.family, run.answers, samples);
+      if (run.likelihoodAnswers) {
+        this.table.addAnswers(
+          likelihoodKey(run.key),
+          run.suite,
+          suite.family,
+          run.likelihoodAnswers,
+          samples,
+          {
+            metric: METRICS.likelihoodAccuracy,
+          },
+        );
+      }
       if (kinds.get(rowId(run.key)) !== "baseline") {
         this.table.addValues(METRICS.iou, run.key, run.suite, cropIou(run, suite));
         // Chance level of that IoU: a random box of each crop's size (a stream per key, suite and
@@ -395,12 +415,14 @@ export class Experiment<C extends ExperimentConfig> {
     const pairs = expandPairRules(this.name, declaredPairs(this.name), this.table.keys(METRICS.accuracy));
     const rng = new Rng(this.seeds[0]!).fork("ci");
     this.#throughput();
-    const rows: ResultRow[] = [
+    const generation: ResultRow[] = [
       ...this.table.rows(METRICS.accuracy, rng),
       ...pairs.flatMap(({ a, b, label }) => this.table.paired(a, b, rng, label)),
-      ...this.table.metrics().filter((m) => m !== METRICS.accuracy)
+      ...this.table.metrics().filter((m) => m !== METRICS.accuracy && m !== METRICS.likelihoodAccuracy)
         .flatMap((m) => this.table.rows(m, rng, { digits: m === "roi_tokens" ? 1 : 3 })),
     ];
+    const likelihood = likelihoodRows(this.table, pairs, rng);
+    const rows = [...generation, ...likelihood];
     checkReportSections(this.name, rows);
     await this.#write({
       experiment: this.name,
@@ -413,6 +435,7 @@ export class Experiment<C extends ExperimentConfig> {
         "questions are fixed, so baseline and training-free methods are evaluated once. Values are means over " +
         "seeds; CIs are 95 % percentile bootstraps (1000 resamples) over questions of the seed-averaged scores; " +
         "delta_accuracy rows are paired bootstraps.",
+        ...(likelihood.length > 0 ? [LIKELIHOOD_NOTE] : []),
         "throughput = baseline seconds / method seconds per evaluation of all suites, measured one method after " +
         "another in this process with the same batch size; a method is charged the shared passes it reads " +
         "(stage 1 of its RPN, the attention capture of ViCrop). Throughput and seconds are wall-clock " +
@@ -421,6 +444,7 @@ export class Experiment<C extends ExperimentConfig> {
         ...this.#notes,
       ],
       phases: {},
+      scoring: likelihood.length > 0 ? ["generation", "likelihood"] : ["generation"],
       summary: summary(rows, this.#phases),
     });
   }
@@ -482,6 +506,41 @@ export class Experiment<C extends ExperimentConfig> {
 /** The pair rules of an experiment's registry entry; none for an experiment outside the registry (tests). */
 function declaredPairs(name: string): readonly PairRule[] {
   return EXPERIMENT_REGISTRY.find((e) => e.name === name)?.pairs ?? [];
+}
+
+/** The result note on the likelihood-protocol rows. */
+export const LIKELIHOOD_NOTE =
+  "Two scoring protocols: accuracy, f1 and delta_accuracy score each method's greedily " +
+  "generated answer (generation); likelihood-accuracy, likelihood-f1 and likelihood-delta_accuracy (extra.protocol " +
+  '"likelihood", multiple-choice and yes/no suites and their aggregates only) score the same prompts by option ' +
+  "likelihood, V* bench's protocol for open models: the option whose content has the highest mean token " +
+  "log-probability (lib/eval/likelihood.ts); not timed, same bootstraps and pairs.";
+
+/** A method's key for its likelihood-protocol rows: its own extra plus `protocol: "likelihood"`. */
+export function likelihoodKey(key: RowKey): RowKey {
+  return { method: key.method, extra: { ...key.extra, protocol: LIKELIHOOD_PROTOCOL } };
+}
+
+/**
+ * The likelihood-protocol rows of `table` (`METRICS.likelihoodAccuracy` per suite and aggregate, with its
+ * F1 and seed rows) and the paired differences `likelihood-delta_accuracy` of every pair in `pairs` whose
+ * methods both have likelihood answers on some suite; none when no answer was scored by likelihood.
+ */
+export function likelihoodRows(
+  table: ScoreTable,
+  pairs: readonly { a: RowKey; b: RowKey; label?: RowKey }[],
+  rng: Rng,
+): ResultRow[] {
+  const metric = METRICS.likelihoodAccuracy;
+  if (!table.metrics().includes(metric)) return [];
+  return [
+    ...table.rows(metric, rng, { digits: 2 }),
+    ...pairs.flatMap(({ a, b, label }) => {
+      const [la, lb] = [likelihoodKey(a), likelihoodKey(b)];
+      if (table.sharedSuites(metric, la, lb).length === 0) return [];
+      return table.paired(la, lb, rng, label && likelihoodKey(label), { metric });
+    }),
+  ];
 }
 
 /**

@@ -106,15 +106,19 @@ export interface CellQuery {
 /**
  * Accuracy of a method on a suite. Missing aggregates are derived: `vstar` as the micro-average of the
  * two V* suites (weighted by n), `mean-text` / `mean-vision` / `mean` as the plain mean of whichever of
- * their suites are present.
+ * their suites are present. `metric` picks the protocol's rows (default: generation, `isAccuracyMetric`).
  */
-export function accuracyOf(result: Result | undefined, query: CellQuery): Measured | undefined {
+export function accuracyOf(
+  result: Result | undefined,
+  query: CellQuery,
+  metric: (metric: string) => boolean = isAccuracyMetric,
+): Measured | undefined {
   const { method, suite, extra } = query;
-  const row = findRow(result, { method, suite, metric: isAccuracyMetric, extra });
+  const row = findRow(result, { method, suite, metric, extra });
   if (row) return measuredOf(row);
   if (suite === AGGREGATE_SUITES.vstar) {
     const parts = VISION_SUITES.filter((s) => s.startsWith("vstar-"))
-      .map((s) => accuracyOf(result, { method, suite: s, extra }));
+      .map((s) => accuracyOf(result, { method, suite: s, extra }, metric));
     if (parts.some((p) => p === undefined || p.derived || p.n === undefined || p.n === 0)) return undefined;
     const n = parts.reduce((s, p) => s + p!.n!, 0);
     return { value: parts.reduce((s, p) => s + p!.value * p!.n!, 0) / n, n, derived: true };
@@ -127,7 +131,7 @@ export function accuracyOf(result: Result | undefined, query: CellQuery): Measur
     ? [...TEXT_SUITES, ...VISION_SUITES]
     : undefined;
   if (!members) return undefined;
-  const parts = members.map((s) => accuracyOf(result, { method, suite: s, extra }))
+  const parts = members.map((s) => accuracyOf(result, { method, suite: s, extra }, metric))
     .filter((p) => p !== undefined);
   if (parts.length === 0) return undefined;
   return { value: parts.reduce((s, p) => s + p.value, 0) / parts.length, derived: true };

@@ -1,7 +1,8 @@
 /**
  * The Table 1 (text-centric) and Table 2 (vision-centric) analogues in the paper's layout: methods as
  * rows, suites as columns, then the average and the throughput, with the paper's LLaVA-1.5-7B rows
- * underneath (aggregates recomputed from their parts, printed mismatches marked).
+ * underneath (aggregates recomputed from their parts, printed mismatches marked). A Table 2 result with
+ * option-likelihood rows gets a second block under that protocol (lib/report/likelihood_table.ts).
  *
  * @module
  */
@@ -16,6 +17,7 @@ import {
   TEXT_SUITES,
   VISION_SUITES,
 } from "../experiment/conventions.ts";
+import { likelihoodBlock } from "./likelihood_table.ts";
 import { accuracyOf, f1Of, type Measured, throughputOf } from "./lookup.ts";
 import { type Align, formatNumber, markdownTable } from "./markdown.ts";
 import { type AggregateCheck, type PaperTables, recomputedScores } from "./paper.ts";
@@ -132,6 +134,7 @@ function section(layout: Layout, result: Result | undefined, context: PaperConte
   const align: Align[] = ["left", "left", ...columns.map((): Align => "right"), "right"];
   out.push(markdownTable(header, rows, { align }), "");
   out.push(...notes(result, suites, table, mismatches));
+  if (table === "table2" && result) out.push(...likelihoodBlock(result, tableMethods(result, suites)));
   return out.join("\n");
 }
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { PAPER_MODEL, type PaperContext, table1Section, table2Section, tableMethods } from "./main_tables.ts";
 import type { AggregateCheck, PaperTables } from "./paper.ts";
+import { PROTOCOLS_NOTE } from "./likelihood_table.ts";
 import { fixtureResult, row } from "./test_helpers.ts";
 
 const NOTE_OURS =
@@ -137,4 +138,22 @@ Deno.test("table1Section() without a result says it has not run and still shows 
       "",
     ].join("\n"),
   );
+});
+
+Deno.test("table2Section() adds the option-likelihood block after its notes only for a result with such rows", () => {
+  const withLikelihood = fixtureResult("main_results", [
+    ...result.rows,
+    row("sdrpn", "pope", "likelihood-accuracy", 70, { extra: { protocol: "likelihood" } }),
+  ], { phases: { "throughput-sdrpn": 0.5 } });
+  const plain = table2Section(result, noPaper);
+  const both = table2Section(withLikelihood, noPaper);
+  // The generation table and its notes are unchanged; the (L) block follows them.
+  assert.ok(both.startsWith(plain));
+  const added = both.slice(plain.length).split("\n");
+  assert.equal(added[0], "");
+  assert.equal(added[1], "Option-likelihood protocol (L), same questions and prompts:");
+  assert.ok(added.some((l) => l.startsWith("| SD-RPN ") && l.includes("|         70.0 |")));
+  assert.ok(added.includes(PROTOCOLS_NOTE));
+  // Table 1 never shows it.
+  assert.equal(table1Section(withLikelihood, noPaper), table1Section(result, noPaper));
 });

@@ -52,9 +52,13 @@ const NONNEGATIVE_METRICS = new Set(["roi_tokens", "roi_tokens_seed_sd", "sinks_
 /**
  * The range a metric's value (and confidence interval) must lie in, or null for a metric with no known
  * bound: accuracies and other percentages in [0, 100], their differences in [−100, 100], shares and IoUs
- * in [0, 1], means of counts non-negative. Row counts (`n`) are non-negative integers.
+ * in [0, 1], means of counts non-negative; a `likelihood-` metric like the metric it prefixes. Row counts (`n`) are non-negative integers.
  */
-export function metricRange(metric: string): readonly [number, number] | null {
+export function metricRange(name: string): readonly [number, number] | null {
+  // A likelihood-protocol metric has the range of its generation twin.
+  const metric = name.startsWith(LIKELIHOOD_METRIC_PREFIX)
+    ? name.slice(LIKELIHOOD_METRIC_PREFIX.length)
+    : name;
   if (metric === "accuracy" || metric.endsWith("-accuracy") || metric === "f1" || metric === "anls") {
     return PERCENT;
   }

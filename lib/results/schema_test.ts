@@ -178,4 +178,22 @@ Deno.test('ResultSchema records the scoring protocols and requires "likelihood" 
     path: "rows.1.value",
     message: '"101" is outside [0, 100], the range of metric "likelihood-choice-accuracy"',
   });
+  // The runner's likelihood rows take the ranges of their generation twins.
+  const twin = (metric: string, value: number) => {
+    const r = structuredClone(both);
+    r.rows[1] = { ...r.rows[1]!, metric, value };
+    delete r.rows[1]!.ci;
+    return firstIssue(r)?.message;
+  };
+  assert.equal(
+    twin("likelihood-accuracy", 101),
+    '"101" is outside [0, 100], the range of metric "likelihood-accuracy"',
+  );
+  assert.equal(twin("likelihood-f1", -1), '"-1" is outside [0, 100], the range of metric "likelihood-f1"');
+  assert.equal(
+    twin("likelihood-delta_accuracy", -101),
+    '"-101" is outside [-100, 100], the range of metric "likelihood-delta_accuracy"',
+  );
+  assert.equal(twin("likelihood-delta_accuracy", -12.5), undefined);
+  assert.equal(twin("likelihood-accuracy_seed_sd", 3), undefined);
 });

@@ -17,7 +17,7 @@
  *
  * With `likelihood`, multiple-choice and yes/no suites are also scored by option likelihood
  * (lib/eval/likelihood.ts) on exactly the requests each method's final generation answered (its RoI
- * blocks included), after that method's timed work: `MethodRun.likelihoodAnswers`.
+ * blocks included), after every method's timed work on the suite: `MethodRun.likelihoodAnswers`.
  */
 import type { SuiteName } from "../data/schema.ts";
 import { loadEvalSuite } from "../data/eval_set.ts";
@@ -229,6 +229,7 @@ export async function evaluateSuite(
     : null;
   const shared = new SharedWork(model, items, methods, options);
   const runs: MethodRun[] = [];
+  const askedOf: AnswerRequest[][] = []; // per run
   for (const method of methods) {
     const t0 = performance.now();
     if (method.kind === "baseline") {
@@ -295,9 +296,15 @@ export async function evaluateSuite(
         stage1: { threshold: tau, logits: stage1.logits, proposals, crops: rois.map((r) => r.crops) },
       });
     }
-    if (family) {
-      const samples = items.map((it) => it.sample);
-      runs.at(-1)!.likelihoodAnswers = await likelihoodAnswerAll(model, family, asked, samples, {
+    // Likelihood reads the prompts only: drop the prefix states (host copies) they carried.
+    askedOf.push(asked.map(({ question, blocks }) => ({ question, blocks })));
+  }
+  // Option likelihood after every method's timed work on the suite, so that no untimed pass runs between
+  // two timed methods.
+  if (family) {
+    const samples = items.map((it) => it.sample);
+    for (const [i, run] of runs.entries()) {
+      run.likelihoodAnswers = await likelihoodAnswerAll(model, family, askedOf[i]!, samples, {
         batchSize: options.batchSize,
       });
     }

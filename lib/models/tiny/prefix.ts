@@ -176,6 +176,50 @@ export function stackPrefix(config: ModelConfig, rows: readonly PrefixRow[]): Pr
   };
 }
 
+/**
+ * A prefix state whose row b is row `rows[b]` of `state` (rows may repeat), gathered on the device: new
+ * tensors the caller owns; `state` is not disposed. Throws for a row outside the state.
+ */
+export function repeatPrefix(config: ModelConfig, state: PrefixState, rows: readonly number[]): PrefixState {
+  for (const r of rows) {
+    if (!(Number.isInteger(r) && r >= 0 && r < state.batch)) {
+      throw new Error(`Cannot repeat prefix row "${r}" of a batch of ${state.batch}`);
+    }
+  }
+  const { length: P } = state;
+  const H = config.heads;
+  const B = rows.length;
+  const index = Int32Array.from(rows);
+  const pick = <A extends Int32Array | Uint8Array>(src: A, make: (len: number) => A) => {
+    const out = make(B * P);
+    rows.forEach((r, b) => out.set(src.subarray(r * P, (r + 1) * P), b * P));
+    return out;
+  };
+  const tensors = tf.tidy(() => {
+    const at = tf.tensor1d(index, "int32");
+    // Per-head caches are [B·H, …]: gather whole rows of H heads.
+    const heads = (t: tf.Tensor3D) => {
+      const [, x, y] = t.shape;
+      return tf.reshape(tf.gather(tf.reshape(t, [state.batch, H, x, y]), at), [B * H, x, y]) as tf.Tensor3D;
+    };
+    return {
+      visual: tf.gather(state.visual, at) as tf.Tensor3D,
+      layers: state.layers.map((c) => ({ keysT: heads(c.keysT), values: heads(c.values) })),
+      hidden: tf.gather(state.hidden, at) as tf.Tensor3D,
+    };
+  });
+  return {
+    batch: B,
+    length: P,
+    depth: state.depth,
+    ...tensors,
+    ids: pick(state.ids, (len) => new Int32Array(len)),
+    valid: pick(state.valid, (len) => new Uint8Array(len)),
+    positions: pick(state.positions, (len) => new Int32Array(len)),
+    image: Uint32Array.from(rows, (r) => state.image[r]!),
+  };
+}
+
 export function disposePrefix(state: PrefixState): void {
   tf.dispose([state.visual, state.hidden, ...state.layers.flatMap((c) => [c.keysT, c.values])]);
 }

@@ -12,6 +12,7 @@ import {
   forwardFromPrefix,
   type PrefixRow,
   prefixRows,
+  repeatPrefix,
   stackPrefix,
 } from "./prefix.ts";
 import { buildSequences, type SequenceItem } from "./sequence.ts";
@@ -212,4 +213,37 @@ Deno.test("prefixRows() then stackPrefix() round-trips a prefix state", async ()
   disposeCache(out.cache!);
   disposePrefix(state);
   disposePrefix(again);
+});
+
+Deno.test("repeatPrefix() gathers rows on the device exactly as stacking their host copies does", async () => {
+  const seq = buildSequences(
+    tokenizer,
+    config,
+    base.map((it) => ({ question: it.question, blocks: [{ pixels: it.image }] })),
+  );
+  const out = forward(params, config, seq, { upTo: 2, logits: false, cache: true });
+  const state = capturePrefix(config, seq, out);
+  const order = [2, 0, 3, 2, 1, 0];
+  const host = await prefixRows(config, state);
+  const expected = stackPrefix(config, order.map((r) => host[r]!));
+  const got = repeatPrefix(config, state, order);
+  assert.deepEqual([got.batch, got.length, got.depth], [6, 4 + N, 2]);
+  assert.deepEqual(await got.visual.data(), await expected.visual.data());
+  assert.deepEqual(await got.hidden.data(), await expected.hidden.data());
+  for (let l = 0; l < 2; l++) {
+    assert.deepEqual(await got.layers[l]!.keysT.data(), await expected.layers[l]!.keysT.data());
+    assert.deepEqual(await got.layers[l]!.values.data(), await expected.layers[l]!.values.data());
+  }
+  assert.deepEqual([got.ids, got.valid, got.positions, got.image], [
+    expected.ids,
+    expected.valid,
+    expected.positions,
+    expected.image,
+  ]);
+  assert.throws(() => repeatPrefix(config, state, [0, 4]), {
+    message: 'Cannot repeat prefix row "4" of a batch of 4',
+  });
+  tf.dispose([out.hidden, out.inputs]);
+  disposeCache(out.cache!);
+  [state, expected, got].forEach(disposePrefix);
 });

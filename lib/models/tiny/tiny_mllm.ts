@@ -26,9 +26,11 @@ import { generate } from "./generate.ts";
 import {
   capturePrefix,
   disposePrefix,
+  forwardFromPrefix,
   type PrefixRow as TinyPrefixRow,
   prefixRows,
   type PrefixState,
+  repeatPrefix,
   stackPrefix,
 } from "./prefix.ts";
 import { buildSequences, type SequenceBatch, type SequenceItem, SYSTEM_LENGTH } from "./sequence.ts";
@@ -175,15 +177,23 @@ export class TinyMllm implements Mllm {
         picks[b * A + i] = (b * A + i) * V + Math.max(0, seq.targets[b * T + promptEnd + i]!);
       }
     }
-    const gathered = tf.tidy(() => {
-      // The vocabulary head on the answer slots only (the forward's own logits would cover all T).
-      const { hidden } = forward(this.params, this.config, seq, { logits: false });
-      const slots = tf.slice(hidden, [0, promptEnd, 0], [B, A, this.config.dim]); // [B, A, d]
-      const normed = rmsNorm(slots, this.params["lm.norm"]!, this.config.normEps);
-      const logits = linear(normed, this.params["lm.head"]!); // [B, A, V]
-      const logp = tf.reshape(tf.logSoftmax(logits), [B * A * V]);
-      return tf.gather(logp, tf.tensor1d(picks, "int32")); // [B·A]
-    });
+    const prefix = sharedImagePrefix(this, prompts);
+    let gathered: tf.Tensor;
+    try {
+      gathered = tf.tidy(() => {
+        // The vocabulary head on the answer slots only (the forward's own logits would cover all T).
+        const { hidden } = prefix
+          ? forwardFromPrefix(this.params, this.config, seq, prefix, { logits: false })
+          : forward(this.params, this.config, seq, { logits: false });
+        const slots = tf.slice(hidden, [0, promptEnd, 0], [B, A, this.config.dim]); // [B, A, d]
+        const normed = rmsNorm(slots, this.params["lm.norm"]!, this.config.normEps);
+        const logits = linear(normed, this.params["lm.head"]!); // [B, A, V]
+        const logp = tf.reshape(tf.logSoftmax(logits), [B * A * V]);
+        return tf.gather(logp, tf.tensor1d(picks, "int32")); // [B·A]
+      });
+    } finally {
+      if (prefix) disposePrefix(prefix);
+    }
     const data = (await gathered.data()) as Float32Array;
     gathered.dispose();
     return prompts.map((p, b) => data.slice(b * A, b * A + this.answerIds(p.answer).length + 1));
@@ -238,6 +248,36 @@ export class TinyMllm implements Mllm {
     const [B, T] = h.shape;
     const w = weights[which === "q" ? "wq" : "wk"]!;
     return tf.reshape(linear(h, w), [B, T, this.config.heads, this.config.headDim]);
+  }
+}
+
+/**
+ * Option-likelihood rows repeat one prompt per candidate: rows with the same whole image (block 0's pixels,
+ * by identity) share the [system, image] prefix, so it is encoded and run through every layer once per
+ * image, and each row computes only its own RoI blocks, question and answer (`forwardFromPrefix`: the same
+ * numbers as the full forward up to float rounding). Null when no two rows share an image.
+ */
+function sharedImagePrefix(model: TinyMllm, prompts: readonly AnsweredPrompt[]): PrefixState | null {
+  const firstOf = new Map<Float32Array, number>();
+  const owner = prompts.map((p, b) => {
+    const pixels = p.blocks[0]?.pixels;
+    if (!pixels) return b;
+    if (!firstOf.has(pixels)) firstOf.set(pixels, b);
+    return firstOf.get(pixels)!;
+  });
+  const unique = [...new Set(owner)];
+  if (unique.length === prompts.length) return null;
+  const { hidden, prefix } = model.prefill(
+    unique.map((b) => ({ question: prompts[b]!.question, blocks: [prompts[b]!.blocks[0]!] })),
+    model.config.layers,
+    { keepPrefix: true },
+  );
+  hidden.dispose();
+  const state = prefix as PrefixState;
+  try {
+    return repeatPrefix(model.config, state, owner.map((b) => unique.indexOf(b)));
+  } finally {
+    disposePrefix(state);
   }
 }
 

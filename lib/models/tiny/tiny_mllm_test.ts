@@ -294,3 +294,62 @@ Deno.test("answerLogProbs() refuses an answer the tokenizer cannot read", async 
     message: 'Cannot tokenize "K#": piece "K#" is neither a word nor a code',
   });
 });
+
+/** Golden log-probabilities of each row's answer tokens and <eos>: the full forward, log-softmax by hand. */
+async function fullForwardLogProbs(fed: readonly (typeof prompts[number] & { answer: string })[]) {
+  const full = buildSequences(
+    tokenizer,
+    config,
+    fed.map((p) => ({
+      question: tokenizer.encode(p.question),
+      answer: tokenizer.encode(p.answer),
+      blocks: p.blocks,
+    })),
+    { dropMasked: true },
+  );
+  const logits = tf.tidy(() => forward(model.params, config, full, { logits: true }).logits!);
+  const data = (await logits.data()) as Float32Array; // [B, T, V]
+  logits.dispose();
+  const V = config.vocabSize;
+  const eos = tokenizer.special("<eos>");
+  return fed.map((p, b) =>
+    [...tokenizer.encode(p.answer), eos].map((id, i) => {
+      const off = (b * full.length + full.promptEnd + i) * V;
+      return logSoftmaxRow(data.subarray(off, off + V))[id]!;
+    })
+  );
+}
+
+function assertClose(got: Float32Array[], expected: number[][]): void {
+  assert.equal(got.length, expected.length);
+  expected.forEach((row, b) => {
+    assert.equal(got[b]!.length, row.length, `row ${b}: one entry per answer token plus <eos>`);
+    row.forEach((x, i) =>
+      assert.ok(Math.abs(got[b]![i]! - x) < 1e-4, `row ${b} token ${i}: ${got[b]![i]} vs ${x}`)
+    );
+  });
+}
+
+Deno.test("answerLogProbs() of candidates sharing an image equals the full forward (image prefix run once)", async () => {
+  // Two questions' candidates, interleaved: rows 0, 2, 4 share prompt 0's image, rows 1 and 3 prompt 1's.
+  const fed = [
+    { ...prompts[0]!, answer: "K3" },
+    { ...prompts[1]!, answer: "yes" },
+    { ...prompts[0]!, answer: "650" },
+    { ...prompts[1]!, answer: "no" },
+    { ...prompts[0]!, answer: "red" },
+  ];
+  assertClose(await model.answerLogProbs(fed), await fullForwardLogProbs(fed));
+});
+
+Deno.test("answerLogProbs() reuses the image prefix under RoI blocks, dropped tokens included", async () => {
+  const keep = new Uint8Array(N).map((_, i) => (i % 3 === 0 ? 1 : 0));
+  const roi = { pixels: randomPixels(new Rng(9), S), keep };
+  const two = (p: typeof prompts[number]) => ({ question: p.question, blocks: [p.blocks[0]!, roi] });
+  const fed = [
+    { ...two(prompts[2]!), answer: "yes" },
+    { ...two(prompts[2]!), answer: "no" },
+    { ...two(prompts[0]!), answer: "K3" },
+  ];
+  assertClose(await model.answerLogProbs(fed), await fullForwardLogProbs(fed));
+});
