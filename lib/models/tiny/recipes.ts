@@ -62,29 +62,31 @@ export const PRETRAIN_RECIPES: Readonly<Record<string, Recipe>> = {
 };
 
 /** The recipe of this name, or an error listing the known ones. */
-export function recipeByName(name: string): Recipe {
-  const recipe = Object.hasOwn(PRETRAIN_RECIPES, name) ? PRETRAIN_RECIPES[name] : undefined;
+export function recipeByName(
+  name: string,
+  recipes: Readonly<Record<string, Recipe>> = PRETRAIN_RECIPES,
+): Recipe {
+  const recipe = Object.hasOwn(recipes, name) ? recipes[name] : undefined;
   if (!recipe) {
-    throw new Error(
-      `Unknown pretraining recipe "${name}" (known: ${Object.keys(PRETRAIN_RECIPES).join(", ")})`,
-    );
+    throw new Error(`Unknown pretraining recipe "${name}" (known: ${Object.keys(recipes).join(", ")})`);
   }
   return recipe;
 }
 
+/** Folder under which a recipe's intermediate stages are written (git-ignored, like every generated file). */
+export const RECIPE_ROOT = "data/generated/recipes";
+
 /** Output folder of stage `i` (the last stage writes the recipe's `out`). */
-export function stageDir(name: string, recipe: Recipe, i: number): string {
-  return i === recipe.stages.length - 1
-    ? recipe.out
-    : join("data/generated/recipes", name, recipe.stages[i]!.name);
+export function stageDir(name: string, recipe: Recipe, i: number, root = RECIPE_ROOT): string {
+  return i === recipe.stages.length - 1 ? recipe.out : join(root, name, recipe.stages[i]!.name);
 }
 
 /** Command-line arguments of stage `i` for experiments/pretrain.ts. */
-export function stageArgs(name: string, recipe: Recipe, i: number): string[] {
+export function stageArgs(name: string, recipe: Recipe, i: number, root = RECIPE_ROOT): string[] {
   const stage = recipe.stages[i]!;
   const sets: string[] = Object.entries(stage.set).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-  if (i > 0) sets.push(`init=${stageDir(name, recipe, i - 1)}`);
-  sets.push(`out=${stageDir(name, recipe, i)}`);
+  if (i > 0) sets.push(`init=${stageDir(name, recipe, i - 1, root)}`);
+  sets.push(`out=${stageDir(name, recipe, i, root)}`);
   return sets.flatMap((s) => ["--set", s]);
 }
 
@@ -103,9 +105,17 @@ export function stageConfig(recipe: Recipe, i: number, init: string, out: string
   return PretrainConfigSchema.parse({ ...nested, init, out });
 }
 
-/** Run every stage of a recipe in order, each as its own `deno run` of `script` (resumable). */
-export async function runRecipe(name: string, script: string): Promise<void> {
-  const recipe = recipeByName(name);
+/**
+ * Run every stage of a recipe in order, each as its own `deno run` of `script` (resumable; a finished stage
+ * is a no-op). `recipes` and `root` are for tests.
+ */
+export async function runRecipe(
+  name: string,
+  script: string,
+  recipes: Readonly<Record<string, Recipe>> = PRETRAIN_RECIPES,
+  root = RECIPE_ROOT,
+): Promise<void> {
+  const recipe = recipeByName(name, recipes);
   const total = recipe.stages.reduce((a, s) => a + s.seconds, 0);
   console.error(
     `pretrain: recipe "${name}" — ${recipe.description}; ${recipe.stages.length} stages, measured ` +
@@ -113,7 +123,7 @@ export async function runRecipe(name: string, script: string): Promise<void> {
   );
   for (let i = 0; i < recipe.stages.length; i++) {
     const stage = recipe.stages[i]!;
-    const args = stageArgs(name, recipe, i);
+    const args = stageArgs(name, recipe, i, root);
     console.error(
       `pretrain: recipe "${name}" stage ${i + 1}/${recipe.stages.length} "${stage.name}" ` +
         `(measured ${stage.seconds} s): deno task pretrain ${args.join(" ")}`,

@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ModelConfigSchema } from "./config.ts";
 import { pretrainHash } from "./pretrain_config.ts";
-import { PRETRAIN_RECIPES, recipeByName, stageArgs, stageConfig, stageDir } from "./recipes.ts";
+import {
+  PRETRAIN_RECIPES,
+  type Recipe,
+  recipeByName,
+  runRecipe,
+  stageArgs,
+  stageConfig,
+  stageDir,
+} from "./recipes.ts";
 
 interface TrainingRecord {
   configHash: string;
@@ -90,4 +98,48 @@ Deno.test("an unknown recipe is an error that lists the known ones", () => {
     message: `Unknown pretraining recipe "nope" (known: ${Object.keys(PRETRAIN_RECIPES).join(", ")})`,
   });
   assert.throws(() => recipeByName("toString"), { message: /Unknown pretraining recipe "toString"/ });
+});
+
+Deno.test({
+  name: "runRecipe() chains the stages through experiments/pretrain.ts and reruns a finished chain as no-ops",
+  sanitizeResources: false,
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "sdrpn-recipe-" });
+    const tiny = {
+      "model.imageSize": 16,
+      "model.patchSize": 4,
+      "model.patchWindow": 4,
+      "model.stem": "window",
+      "model.visionDim": 16,
+      "model.visionLayers": 1,
+      "model.visionMlp": 16,
+      "model.projectorHidden": 48,
+      "model.dim": 16,
+      "model.heads": 2,
+      "model.headDim": 8,
+      "model.mlp": 16,
+      batchSize: 4,
+      warmup: 1,
+      cacheDir: join(tmp, "cache"),
+    };
+    const recipe: Recipe = {
+      description: "a test chain",
+      out: join(tmp, "final"),
+      stages: [
+        { name: "one", set: { ...tiny, steps: 2, "vision.steps": 2, "vision.batchSize": 2 }, seconds: 1 },
+        { name: "two", set: { ...tiny, steps: 3, lr: 1e-3 }, seconds: 1 },
+      ],
+    };
+    const script = new URL("../../../experiments/pretrain.ts", import.meta.url).pathname;
+    await runRecipe("t", script, { t: recipe }, join(tmp, "stages"));
+    const final = JSON.parse(await Deno.readTextFile(join(recipe.out, "model.json")));
+    assert.equal(final.training.steps, 5);
+    assert.equal(final.training.init.path, join(tmp, "stages", "t", "one"));
+    assert.equal(final.training.init.training.steps, 2);
+    const weights = join(recipe.out, "model.safetensors");
+    const before = (await Deno.stat(weights)).mtime;
+    await runRecipe("t", script, { t: recipe }, join(tmp, "stages"));
+    assert.deepEqual((await Deno.stat(weights)).mtime, before);
+    await Deno.remove(tmp, { recursive: true });
+  },
 });
