@@ -376,7 +376,6 @@ export { defaultRpnDepths, llavaDump, loadLlavaSession } from "./lib/models/llav
 /** LLaVA-1.5 as an `Mllm` (same lib/roi code), SD-RPN's per-model profile, and the authors' released twig. */
 export { LlavaMllm, type LlavaMllmOptions } from "./lib/models/llava/mllm.ts";
 export {
-  LLAVA_RELEASED_THRESHOLDS,
   llavaProfile,
   profileOverrides,
   releasedModel,

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { BENCHMARK_NAMES, BENCHMARKS, isBenchmarkName, parseBenchmarkList } from "./registry.ts";
+import {
+  BENCHMARK_NAMES,
+  BENCHMARK_THRESHOLDS,
+  BENCHMARKS,
+  isBenchmarkName,
+  parseBenchmarkList,
+} from "./registry.ts";
 
 Deno.test("parseBenchmarkList() keeps the order given and expands all to table order", () => {
   assert.deepEqual(parseBenchmarkList("pope,textvqa"), ["pope", "textvqa"]);
@@ -98,4 +104,18 @@ Deno.test("HR-Bench decodes its base64 image column and keeps cycle_category for
   assert.deepEqual(draft.imageBytes, new Uint8Array([0, 1, 2, 255]));
   assert.deepEqual(draft.extra, { cycle_category: "c0" });
   assert.equal(draft.prompt, "q\nA. x\nB. y\nAnswer the option letter directly.");
+});
+
+Deno.test("BENCHMARK_THRESHOLDS give every benchmark its released τ_conf", () => {
+  assert.deepEqual(Object.keys(BENCHMARK_THRESHOLDS).sort(), [...BENCHMARK_NAMES].sort());
+  assert.deepEqual(BENCHMARK_THRESHOLDS, {
+    docvqa: 0.10,
+    chartqa: 0.15,
+    ocrbench: 0.05,
+    infovqa: 0.15,
+    textvqa: 0.15,
+    vstar: 0.10,
+    pope: 0.15,
+    hrbench: 0.10,
+  });
 });

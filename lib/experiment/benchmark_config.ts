@@ -1,11 +1,11 @@
 /**
  * Config of an experiment run on the paper's real benchmarks instead of the testbed suites: the config
  * key `real` (set with `--data DIR`, `--benchmarks a,b|all`, `--limit N`, or `--set real.<key>=…`), the
- * released confidence thresholds per benchmark and where such a run writes its result.
+ * and where such a run writes its result. The released confidence thresholds per benchmark live beside the
+ * benchmark names (lib/benchmarks/registry.ts).
  */
 import { join } from "node:path";
 import { z } from "zod";
-import type { BenchmarkName } from "../benchmarks/registry.ts";
 import { REAL_BENCHMARKS_EXPERIMENT } from "./conventions.ts";
 
 export const RealBenchmarksSchema = z.strictObject({
@@ -36,22 +36,6 @@ export const REAL_SHORTHANDS: Readonly<Record<string, string>> = {
   data: "real.data",
   benchmarks: "real.benchmarks",
   limit: "real.limit",
-};
-
-/**
- * τ_conf per benchmark (SD-RPN-SPEC §5.3, the released defaults): 0.15 text-centric, 0.10 DocVQA / V* /
- * HR-Bench, 0.05 OCRBench; POPE is not in the released list and takes the text-centric 0.15 (as its
- * testbed analogue does, lib/roi/thresholds.ts).
- */
-export const BENCHMARK_THRESHOLDS: Readonly<Record<BenchmarkName, number>> = {
-  docvqa: 0.10,
-  chartqa: 0.15,
-  ocrbench: 0.05,
-  infovqa: 0.15,
-  textvqa: 0.15,
-  vstar: 0.10,
-  pope: 0.15,
-  hrbench: 0.10,
 };
 
 /**

@@ -23,7 +23,12 @@
 import { formatTable, progress } from "../cli/mod.ts";
 import { Rng } from "../engine/rng.ts";
 import { benchmarkFiles, type BenchmarkItem, loadBenchmark } from "../benchmarks/load.ts";
-import { type BenchmarkName, BENCHMARKS, parseBenchmarkList } from "../benchmarks/registry.ts";
+import {
+  BENCHMARK_THRESHOLDS,
+  type BenchmarkName,
+  BENCHMARKS,
+  parseBenchmarkList,
+} from "../benchmarks/registry.ts";
 import { bootstrapCi } from "../eval/bootstrap.ts";
 import {
   aggregateBenchmark,
@@ -38,7 +43,7 @@ import { artifact } from "../results/record.ts";
 import type { Artifact, ResultRow } from "../results/schema.ts";
 import { type AnswerItem, evaluateSuite, type MethodSpec, warmUp } from "../roi/evaluate.ts";
 import type { Rpn } from "../roi/two_stage.ts";
-import { BENCHMARK_THRESHOLDS, type RealBenchmarksConfig, realResultPath } from "./benchmark_config.ts";
+import { type RealBenchmarksConfig, realResultPath } from "./benchmark_config.ts";
 import type { ExperimentConfig, VicropConfig } from "./config.ts";
 import {
   AGGREGATE_SUITES,

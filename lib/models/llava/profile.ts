@@ -21,17 +21,6 @@
  * the grounding layer's input, as the embedded model's default does.
  */
 
-/** The paper's per-benchmark τ_conf (released defaults, SD-RPN-SPEC §5.3), by benchmark name. */
-export const LLAVA_RELEASED_THRESHOLDS: Readonly<Record<string, number>> = {
-  textvqa: 0.15,
-  chartqa: 0.15,
-  infovqa: 0.15,
-  docvqa: 0.10,
-  vstar: 0.10,
-  "hr-bench": 0.10,
-  ocrbench: 0.05,
-};
-
 /** What lib/roi and lib/experiment take from a profile. */
 export interface SdrpnProfile {
   /** teacher.layer, teacher.sinkLayer, teacher.normLayer (TeacherConfig). */
