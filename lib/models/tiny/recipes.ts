@@ -84,7 +84,10 @@ export function stageDir(name: string, recipe: Recipe, i: number, root = RECIPE_
 /** Command-line arguments of stage `i` for experiments/pretrain.ts. */
 export function stageArgs(name: string, recipe: Recipe, i: number, root = RECIPE_ROOT): string[] {
   const stage = recipe.stages[i]!;
-  const sets: string[] = Object.entries(stage.set).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  // As typed on a command line: `--set` keeps a string field's text and parses the rest as JSON.
+  const sets: string[] = Object.entries(stage.set).map(([k, v]) =>
+    `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`
+  );
   if (i > 0) sets.push(`init=${stageDir(name, recipe, i - 1, root)}`);
   sets.push(`out=${stageDir(name, recipe, i, root)}`);
   return sets.flatMap((s) => ["--set", s]);

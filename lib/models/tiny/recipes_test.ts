@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ModelConfigSchema } from "./config.ts";
 import { pretrainHash } from "./pretrain_config.ts";
@@ -133,6 +134,9 @@ Deno.test({
     const script = new URL("../../../experiments/pretrain.ts", import.meta.url).pathname;
     await runRecipe("t", script, { t: recipe }, join(tmp, "stages"));
     const final = JSON.parse(await Deno.readTextFile(join(recipe.out, "model.json")));
+    // String values reach the script as typed (the state went to the cacheDir given, not a quoted path).
+    assert.ok(existsSync(join(tmp, "cache", "pretrain")));
+    assert.equal(final.config.stem, "window");
     assert.equal(final.training.steps, 5);
     assert.equal(final.training.init.path, join(tmp, "stages", "t", "one"));
     assert.equal(final.training.init.training.steps, 2);
