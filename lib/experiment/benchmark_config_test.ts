@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { BENCHMARK_NAMES } from "../benchmarks/registry.ts";
 import { REAL_SHORTHANDS, realBenchmarkFields, RealBenchmarksSchema } from "./benchmark_config.ts";
 
 Deno.test("RealBenchmarksSchema defaults to every benchmark, all rows, the task's token cap, chunks of 64", () => {
