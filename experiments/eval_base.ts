@@ -97,6 +97,7 @@ await runExperiment({
     const bar = progress(`eval-base ${suite}`, (scored ? 6 : 3) * set.items.length);
     const accuracy: Record<Mode, number> = { global: 0, oracle: 0, random: 0 };
     const likelihood: Record<Mode, number> = { global: 0, oracle: 0, random: 0 };
+    const samples = set.items.map((x) => x.sample);
     for (const mode of MODES) {
       const answers = await answerAll(model, requests[mode], {
         batchSize: cfg.batchSize,
@@ -108,13 +109,12 @@ await runExperiment({
         suite,
         metric,
         answers,
-        set.items.map((x) => x.sample),
+        samples,
         ciRng.fork(`${suite}/${mode}`),
       );
       accuracy[mode] = r.accuracy;
       rows.push(r.row);
       if (!scored) continue;
-      const samples = set.items.map((x) => x.sample);
       const picks = await likelihoodAnswerAll(model, scored, requests[mode], samples, {
         batchSize: cfg.batchSize,
         onBatch: (k) => bar.tick(k),
