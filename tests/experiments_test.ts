@@ -11,7 +11,7 @@ import { Rng } from "../lib/engine/rng.ts";
 import { saveCheckpoint } from "../lib/models/tiny/checkpoint.ts";
 import { initTensors } from "../lib/models/tiny/params.ts";
 import { tinyModel } from "../lib/models/tiny/test_helpers.ts";
-import { throughputPhase } from "../lib/experiment/mod.ts";
+import { EXPERIMENT_REGISTRY, throughputPhase } from "../lib/experiment/mod.ts";
 import { canonicalJson } from "../lib/results/hash.ts";
 import { readResult } from "../lib/results/io.ts";
 import type { Result } from "../lib/results/schema.ts";
@@ -162,6 +162,10 @@ Deno.test({
         [],
         `${name}: throughput is wall-clock, so not a row`,
       );
+      // Option-likelihood rows only where the registry asks for them (the report reads main_results' only).
+      const likelihood = EXPERIMENT_REGISTRY.find((e) => e.name === name)!.likelihood;
+      assert.deepEqual(res.scoring, likelihood ? ["generation", "likelihood"] : ["generation"], name);
+      assert.equal(res.rows.some((x) => x.metric.startsWith("likelihood-")), likelihood, name);
       // attention_localisation answers once per question to read its attention: no baseline, no timing.
       if (name !== "attention_localisation") {
         assert.equal(throughput(res, "baseline"), 1, `${name}: baseline throughput`);

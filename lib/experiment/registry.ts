@@ -83,6 +83,13 @@ export interface ExperimentEntry {
    * 3 where the report's throughput claims are read (Table 1, the masked-upscaling saving), 1 elsewhere.
    */
   timingRepeats: number;
+  /**
+   * Whether its result also scores multiple-choice and yes/no suites by option likelihood (rows of
+   * `likelihood-*` metrics, lib/eval/likelihood.ts; the runner reads this flag): only where the report
+   * reads them (Table 2's second block, the testbed table) and in eval-roi. Elsewhere the extra passes
+   * would cost reproduce time for rows nobody reads; those results record `scoring: ["generation"]`.
+   */
+  likelihood: boolean;
 }
 
 /** Every experiment, in `reproduce` order: main_results first (it builds the teacher and RPNs most reuse). */
@@ -116,6 +123,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     ],
     sections: ["table1", "table2", "examples", "localisation"],
     timingRepeats: 3,
+    likelihood: true,
   },
   {
     name: EXPERIMENTS.rawAttentionBaseline,
@@ -130,6 +138,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     ],
     sections: ["ladder", "sweeps", "localisation"],
     timingRepeats: 1,
+    likelihood: false,
   },
   {
     name: EXPERIMENTS.labelAssignment,
@@ -152,6 +161,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     ],
     sections: ["ladder", "answers", "sweeps", "localisation"],
     timingRepeats: 1,
+    likelihood: false,
   },
   {
     name: EXPERIMENTS.sinkRemoval,
@@ -172,6 +182,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     ],
     sections: ["ladder", "sweeps", "sinks", "localisation"],
     timingRepeats: 1,
+    likelihood: false,
   },
   {
     name: EXPERIMENTS.maskedUpscaling,
@@ -192,6 +203,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     ],
     sections: ["ladder", "sweeps", "localisation"],
     timingRepeats: 3,
+    likelihood: false,
   },
   {
     name: EXPERIMENTS.layerAblation,
@@ -208,6 +220,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     ],
     sections: ["layers", "localisation"],
     timingRepeats: 1,
+    likelihood: false,
   },
   {
     name: EXPERIMENTS.dataSizeSweep,
@@ -222,6 +235,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     ],
     sections: ["dataSize", "localisation"],
     timingRepeats: 1,
+    likelihood: false,
   },
   {
     name: EXPERIMENTS.attentionLocalisation,
@@ -232,6 +246,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     pairs: [],
     sections: ["attentionLocalisation"],
     timingRepeats: 1,
+    likelihood: false,
   },
   {
     name: EXPERIMENTS.evalBase,
@@ -242,6 +257,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     pairs: [],
     sections: ["testbed"],
     timingRepeats: 1,
+    likelihood: true,
   },
   {
     name: EXPERIMENTS.evalRoi,
@@ -252,6 +268,7 @@ export const EXPERIMENT_REGISTRY: readonly ExperimentEntry[] = [
     pairs: [],
     sections: [],
     timingRepeats: 1,
+    likelihood: true,
   },
 ];
 

@@ -10,8 +10,9 @@
  * per seed; a row's value is the mean over seeds and its CI a bootstrap over questions of the seed-averaged
  * scores (lib/eval/rows.ts). Row names follow lib/experiment/conventions.ts.
  *
- * Scoring protocols (issue 13): every answer is scored as generated (`accuracy`, `delta_accuracy`); the
- * multiple-choice and yes/no suites are also scored by option likelihood on the prompts each method's
+ * Scoring protocols (issue 13): every answer is scored as generated (`accuracy`, `delta_accuracy`); in the
+ * experiments whose registry entry sets `likelihood` (main_results), the multiple-choice and yes/no suites are
+ * also scored by option likelihood on the prompts each method's
  * generation answered (lib/eval/likelihood.ts; untimed), in rows of `METRICS.likelihoodAccuracy`,
  * `likelihoodF1` and `likelihoodDeltaAccuracy` (the same pairs as `delta_accuracy`) with
  * `extra.protocol` "likelihood", written after every generation row.
@@ -305,16 +306,17 @@ export class Experiment<C extends ExperimentConfig> {
     this.#warm = true;
     const t0 = performance.now();
     const tag = options.label ? ` ${options.label}` : "";
+    const entry = EXPERIMENT_REGISTRY.find((e) => e.name === this.name);
     const runs = await evaluateMethods(this.model, suites, methods, {
       batchSize: this.config.batchSize,
-      likelihood: true,
+      likelihood: entry?.likelihood ?? true,
       progress: (suite, total) => progress(`${this.name}${tag} ${suite}`, total),
     });
     // Further timed repeats (lib/experiment/timing.ts): same work, only the seconds are kept.
     const repeats = timingRepeats(
       this.args.scale,
       this.args.options["timing-repeats"],
-      EXPERIMENT_REGISTRY.find((e) => e.name === this.name)?.timingRepeats,
+      entry?.timingRepeats,
     );
     const timed: MethodRun[][] = [runs];
     for (let r = 1; r < repeats; r++) {
