@@ -231,6 +231,7 @@ await runMain(async () => {
     totalSteps: cfg.steps,
     stepOffset: parent?.steps ?? 0,
     ...(cfg.drills ? { drills: cfg.drills } : {}),
+    ...(cfg.ground ? { ground: cfg.ground } : {}),
   });
   const end = cfg.stopAt > 0 ? Math.min(cfg.stopAt, cfg.steps) : cfg.steps;
   const frozen = new Set(cfg.freezeStem ? stemParams(modelConfig) : []);

@@ -2,6 +2,7 @@ import { hashSeed, Rng } from "../../engine/rng.ts";
 import type { SuiteName } from "../../data/schema.ts";
 import { alignmentSample } from "../../data/alignment.ts";
 import { languageDrill } from "../../data/drills.ts";
+import { groundingSample } from "../../data/grounding.ts";
 import { generateSample } from "../../data/suites.ts";
 import { cropResize, letterbox } from "../../image/resize.ts";
 import type { ModelConfig } from "./config.ts";
@@ -39,13 +40,19 @@ export interface PretrainBatchSpec {
    * none. Decided on a stream of its own, so the other steps are unchanged.
    */
   drills?: { start: number; end: number };
+  /**
+   * Share of grounding batches (lib/data/grounding.ts: "which box is the red circle in ?" → the cell code),
+   * linear from `start` to `end`; absent = none. Decided on a stream of its own after the drill draw, so a
+   * spec without it yields the batches it always did.
+   */
+  ground?: { start: number; end: number };
 }
 
 export async function pretrainBatch(
   tokenizer: Tokenizer,
   config: ModelConfig,
   spec: PretrainBatchSpec,
-): Promise<{ kind: CropKind | "align" | "drill"; shards: SequenceBatch[] }> {
+): Promise<{ kind: CropKind | "align" | "drill" | "ground"; shards: SequenceBatch[] }> {
   const at = spec.step + (spec.stepOffset ?? 0);
   const stepRng = new Rng(hashSeed(spec.seed, `pretrain/step/${at}`));
   const progress = spec.totalSteps > 1 ? spec.step / (spec.totalSteps - 1) : 0;
@@ -61,6 +68,21 @@ export async function pretrainBatch(
         };
       });
       return { kind: "drill", shards: shard(tokenizer, config, items, spec.shards, true) };
+    }
+  }
+  if (spec.ground) {
+    const share = spec.ground.start + (spec.ground.end - spec.ground.start) * progress;
+    if (new Rng(hashSeed(spec.seed, `pretrain/ground-step/${at}`)).next() < share) {
+      const { grid } = gridOf(config);
+      const items = await Promise.all(Array.from({ length: spec.batchSize }, async (_, i) => {
+        const g = groundingSample(at * spec.batchSize + i, spec.seed, grid);
+        return {
+          question: tokenizer.encode(g.question),
+          answer: tokenizer.encode(g.answer),
+          blocks: [{ pixels: (await letterbox(g.image, config.imageSize)).pixels }],
+        };
+      }));
+      return { kind: "ground", shards: shard(tokenizer, config, items, spec.shards) };
     }
   }
   const alignShare = spec.align.start + (spec.align.end - spec.align.start) * progress;

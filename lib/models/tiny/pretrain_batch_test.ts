@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { tinyModel } from "./test_helpers.ts";
 import { pretrainBatch, type PretrainBatchSpec } from "./pretrain_batch.ts";
+import { gridOf } from "./config.ts";
 import { DEFAULT_CROP_MIX } from "./crop_plan.ts";
 
 const { config, tokenizer } = tinyModel();
@@ -59,4 +60,31 @@ Deno.test("drills: a drill step is text-only; without drills the same step is un
   assert.equal(drill.kind, "drill");
   assert.deepEqual(drill.shards[0]!.patches, []);
   assert.equal(drill.shards[0]!.ids.filter((id) => id === tokenizer.special("<img>")).length, 0);
+});
+
+Deno.test("ground: a grounding step asks for the cell of a named object; without it the step is unchanged", async () => {
+  const plain = await pretrainBatch(tokenizer, config, spec(6));
+  const none = await pretrainBatch(tokenizer, config, spec(6, { ground: { start: 0, end: 0 } }));
+  assert.equal(none.kind, plain.kind);
+  assert.deepEqual(none.shards[0]!.ids, plain.shards[0]!.ids);
+  assert.deepEqual(none.shards[0]!.patches, plain.shards[0]!.patches);
+  const ground = await pretrainBatch(
+    tokenizer,
+    config,
+    spec(6, { ground: { start: 1, end: 1 }, batchSize: 4 }),
+  );
+  assert.equal(ground.kind, "ground");
+  const ids = Array.from(ground.shards[0]!.ids);
+  // One image block per question (the whole view: G² image tokens, no crop) and the question's words.
+  const { grid } = gridOf(config);
+  assert.equal(ids.filter((id) => id === tokenizer.special("<img>")).length, 4 * grid * grid);
+  assert.equal(ids.filter((id) => id === tokenizer.special("<crop>")).length, 0);
+  assert.equal(ids.filter((id) => id === tokenizer.encode("box")[0]!).length, 4);
+  // Drills, when both are asked for, are drawn first.
+  const both = await pretrainBatch(
+    tokenizer,
+    config,
+    spec(6, { ground: { start: 1, end: 1 }, drills: { start: 1, end: 1 } }),
+  );
+  assert.equal(both.kind, "drill");
 });

@@ -47,6 +47,13 @@ export const PretrainConfigSchema = z.strictObject({
     "share of text-only language-drill batches (lib/data/drills.ts), linear; absent = none. They train the " +
       "decoder only (lm.*)",
   ),
+  ground: z.strictObject({
+    start: z.number().min(0).max(1),
+    end: z.number().min(0).max(1),
+  }).optional().describe(
+    "share of grounding batches (lib/data/grounding.ts: name the grid cell of a named object, the analogue of " +
+      "LLaVA-1.5's RefCOCO data), linear; absent = none",
+  ),
   vision: z.strictObject({
     steps: z.int().nonnegative().default(400),
     batchSize: z.int().positive().default(32),
