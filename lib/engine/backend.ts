@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { BACKEND_NAMES, type BackendName } from "./backend_names.ts";
+import { type GuardedWebGpuBackend, guardStorageBuffers } from "./webgpu_guard.ts";
 export { BACKEND_NAMES, type BackendName };
 
 /** What `initBackend` activated. */
@@ -50,7 +51,8 @@ const VERIFY_TOLERANCE = 1e-4;
  * Activates a tfjs backend and verifies it numerically.
  *
  * - `wasm`, `cpu`: built in.
- * - `webgpu`: imports tfjs-backend-webgpu on demand (Deno's built-in `navigator.gpu`).
+ * - `webgpu`: imports tfjs-backend-webgpu on demand (Deno's built-in `navigator.gpu`); a tensor above the
+ *   adapter's storage-binding limit throws (lib/engine/webgpu_guard.ts) instead of computing zeros.
  * - `tensorflow`: tfjs-node-gpu (libtensorflow, CUDA) — opt-in for GPU runners; it is loaded from
  *   `node_modules` when installed there, otherwise imported from npm on demand.
  * - `auto`: `tensorflow` if `node_modules/@tensorflow/tfjs-node-gpu` exists under `cwd` and imports,
@@ -75,6 +77,8 @@ export async function initBackend(
       ensureXdgRuntimeDir();
       await importBackendPackage("webgpu", () => import(WEBGPU_SPECIFIER));
       await activate("webgpu");
+      // tfjs-webgpu computes zeros, silently, in buffers above the binding limit: make that an error.
+      guardStorageBuffers(tf.backend() as unknown as GuardedWebGpuBackend);
       break;
     case "tensorflow":
       await importBackendPackage("tensorflow", () => loadTensorflow(cwd, true));

@@ -25,6 +25,8 @@ async function fakeTfjsNodeGpu(source: string): Promise<string> {
  */
 async function initInSubprocess(
   requested: string,
+  /** Code run after a successful init (with `tf` imported), whose error message is reported. */
+  after = "",
 ): Promise<{ info?: BackendInfo; message?: string; cause?: string }> {
   const dir = await Deno.makeTempDir({ prefix: "sdrpn-backend-probe-" });
   try {
@@ -32,9 +34,12 @@ async function initInSubprocess(
     const backendUrl = new URL("./backend.ts", import.meta.url).href;
     await Deno.writeTextFile(
       script,
-      `import { initBackend } from ${JSON.stringify(backendUrl)};
+      `import * as tf from "@tensorflow/tfjs";
+import { initBackend } from ${JSON.stringify(backendUrl)};
 try {
-  console.log(JSON.stringify({ info: await initBackend(${JSON.stringify(requested)}) }));
+  const info = await initBackend(${JSON.stringify(requested)});
+  ${after}
+  console.log(JSON.stringify({ info }));
 } catch (e) {
   console.log(JSON.stringify({ message: e.message, cause: e.cause?.message }));
 }
@@ -214,5 +219,24 @@ Deno.test({
     const result = await initInSubprocess("webgpu");
     assert.equal(result.message, undefined);
     assert.deepEqual(result.info, { requested: "webgpu", active: "webgpu", tfjsVersion: "4.22.0" });
+  },
+});
+
+Deno.test({
+  name:
+    "initBackend('webgpu'): a tensor above the adapter's storage-binding limit throws instead of computing zeros",
+  ignore: !(await webgpuAdapterPresent()),
+  async fn() {
+    const limit = (await navigator.gpu.requestAdapter())!.limits.maxStorageBufferBindingSize;
+    // One f32 row more than fits (lavapipe: 128 MiB → [4096, 8193] floats, which gave zeros unguarded).
+    const cols = Math.floor(limit / 4 / 4096) + 1;
+    const result = await initInSubprocess("webgpu", `await tf.ones([4096, ${cols}]).mul(2).data();`);
+    assert.equal(
+      result.message,
+      `WebGPU buffer of ${
+        4096 * cols * 4
+      } bytes exceeds this adapter's maxStorageBufferBindingSize (${limit} ` +
+        "bytes): tfjs-webgpu would compute zeros without an error; use a smaller batch or --backend wasm",
+    );
   },
 });
