@@ -178,6 +178,47 @@ Deno.test({
 });
 
 Deno.test({
+  name: "validate-base scores held-out training-suite draws per metric family and mode, and grounding",
+  sanitizeResources: false,
+  async fn() {
+    const args = [
+      "--backend",
+      "wasm",
+      "--json",
+      ...[
+        `checkpoint=${join(tmp, "a")}`,
+        "n=8",
+        "grounding=5",
+        `dataDir=${join(tmp, "generated")}`,
+      ].flatMap((s) => ["--set", s]),
+    ];
+    const r = await run("validate_base.ts", args);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as {
+      dataSeed: number;
+      lines: { suite: string; family: string; mode: string; n: number; accuracy: number }[];
+      grounding: { n: number; exact: number; withinOneCell: number };
+    };
+    assert.equal(out.dataSeed, 777);
+    for (const suite of ["train-scenes", "train-covers"]) {
+      for (const mode of ["global", "oracle"]) {
+        const lines = out.lines.filter((l) => l.suite === suite && l.mode === mode);
+        // Every question is scored once, under its own family.
+        assert.equal(lines.reduce((a, l) => a + l.n, 0), 8, `${suite} ${mode}`);
+        assert.equal(new Set(lines.map((l) => l.family)).size, lines.length);
+        assert.ok(lines.every((l) => l.accuracy >= 0 && l.accuracy <= 100));
+      }
+    }
+    assert.equal(out.grounding.n, 5);
+    assert.ok(out.grounding.exact <= out.grounding.withinOneCell && out.grounding.withinOneCell <= 100);
+    // A tool: no result file, and an evaluation suite is not a validation suite.
+    const bad = await run("validate_base.ts", ["--set", 'suites=["doc"]']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /Invalid value "doc" for config key "suites\.0"/);
+  },
+});
+
+Deno.test({
   name: "eval-base writes a valid result and the --json summary, byte-identical on a rerun except timing",
   sanitizeResources: false,
   async fn() {

@@ -59,3 +59,21 @@ export function groundingSample(index: number, seed: number, grid: number): Grou
     box: object.box,
   };
 }
+
+/**
+ * Chebyshev distance in cells between two cell codes ("C5" vs "D4" → 1), or Infinity when `answer` is not a
+ * cell code of the `grid` (a malformed or out-of-grid answer is never "near").
+ */
+export function cellDistance(answer: string, truth: string, grid: number): number {
+  const parse = (code: string): [number, number] | undefined => {
+    const m = /^([A-Z])([1-9][0-9]*)$/.exec(code);
+    if (!m) return undefined;
+    const col = m[1]!.charCodeAt(0) - 65;
+    const row = Number(m[2]) - 1;
+    return col < grid && row < grid ? [col, row] : undefined;
+  };
+  const a = parse(answer);
+  const t = parse(truth);
+  if (!t) throw new Error(`"${truth}" is not a cell code of a ${grid}×${grid} grid`);
+  return a ? Math.max(Math.abs(a[0] - t[0]), Math.abs(a[1] - t[1])) : Infinity;
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { hashSeed } from "../engine/rng.ts";
-import { cellCode, GROUNDING_SUITE, groundingSample } from "./grounding.ts";
+import { cellCode, cellDistance, GROUNDING_SUITE, groundingSample } from "./grounding.ts";
 import { generateTraced } from "./suites.ts";
 import { vocabTokens } from "./vocab.ts";
 
@@ -45,4 +45,15 @@ Deno.test("grounding samples are a function of (seed, index)", () => {
   assert.deepEqual(a.image.data, b.image.data);
   const c = groundingSample(7, 4, 8);
   assert.notDeepEqual([c.question, c.answer, c.box], [a.question, a.answer, a.box]);
+});
+
+Deno.test("cellDistance: Chebyshev distance in cells; malformed or off-grid answers are never near", () => {
+  assert.equal(cellDistance("C5", "C5", 8), 0);
+  assert.equal(cellDistance("D4", "C5", 8), 1);
+  assert.equal(cellDistance("A1", "H8", 8), 7);
+  assert.equal(cellDistance("E5", "C5", 8), 2);
+  for (const bad of ["", "C", "5C", "c5", "C0", "I1", "A9", "C5 C5"]) {
+    assert.equal(cellDistance(bad, "C5", 8), Infinity, bad);
+  }
+  assert.throws(() => cellDistance("C5", "Z1", 8), { message: '"Z1" is not a cell code of a 8×8 grid' });
 });
