@@ -283,6 +283,7 @@ export const TOOL_TASKS: readonly string[] = [
   "benchmarks",
   "pseudo-labels",
   "train-rpn",
+  "validate-base",
   "report",
   "reproduce",
 ];
