@@ -12,6 +12,11 @@ import { DEFAULT_CROP_MIX } from "./crop_plan.ts";
  */
 export const TRAIN_SUITES = SUITE_NAMES.filter((s) => SUITES[s].split === "train");
 
+/** A share of batches that moves linearly from `start` (first step) to `end` (last step). */
+function linearShare() {
+  return z.strictObject({ start: z.number().min(0).max(1), end: z.number().min(0).max(1) });
+}
+
 export const PretrainConfigSchema = z.strictObject({
   steps: z.int().positive().default(1000).describe("optimiser steps"),
   batchSize: z.int().positive().default(32).describe("samples per step (split across workers)"),
@@ -40,17 +45,11 @@ export const PretrainConfigSchema = z.strictObject({
     "share of single-object alignment batches, decaying linearly; `choice`: share of those that are " +
       "multiple-choice (lib/data/alignment.ts)",
   ),
-  drills: z.strictObject({
-    start: z.number().min(0).max(1),
-    end: z.number().min(0).max(1),
-  }).optional().describe(
+  drills: linearShare().optional().describe(
     "share of text-only language-drill batches (lib/data/drills.ts), linear; absent = none. They train the " +
       "decoder only (lm.*)",
   ),
-  ground: z.strictObject({
-    start: z.number().min(0).max(1),
-    end: z.number().min(0).max(1),
-  }).optional().describe(
+  ground: linearShare().optional().describe(
     "share of grounding batches (lib/data/grounding.ts: name the grid cell of a named object, the analogue of " +
       "LLaVA-1.5's RefCOCO data), linear; absent = none",
   ),
