@@ -5,6 +5,7 @@ import { languageDrill } from "../../data/drills.ts";
 import { groundingSample } from "../../data/grounding.ts";
 import { generateSample } from "../../data/suites.ts";
 import { cropResize, letterbox } from "../../image/resize.ts";
+import type { RgbImage } from "../../image/types.ts";
 import type { ModelConfig } from "./config.ts";
 import { gridOf } from "./config.ts";
 import { type CropKind, type CropMix, pickKind, planCrops } from "./crop_plan.ts";
@@ -57,7 +58,7 @@ export async function pretrainBatch(
   const stepRng = new Rng(hashSeed(spec.seed, `pretrain/step/${at}`));
   const progress = spec.totalSteps > 1 ? spec.step / (spec.totalSteps - 1) : 0;
   if (spec.drills) {
-    const share = spec.drills.start + (spec.drills.end - spec.drills.start) * progress;
+    const share = shareAt(spec.drills, progress);
     if (new Rng(hashSeed(spec.seed, `pretrain/drill-step/${at}`)).next() < share) {
       const items = Array.from({ length: spec.batchSize }, (_, i): SequenceItem => {
         const d = languageDrill(at * spec.batchSize + i, spec.seed);
@@ -71,27 +72,30 @@ export async function pretrainBatch(
     }
   }
   if (spec.ground) {
-    const share = spec.ground.start + (spec.ground.end - spec.ground.start) * progress;
+    const share = shareAt(spec.ground, progress);
     if (new Rng(hashSeed(spec.seed, `pretrain/ground-step/${at}`)).next() < share) {
       const { grid } = gridOf(config);
-      const items = await Promise.all(Array.from({ length: spec.batchSize }, async (_, i) => {
-        const g = groundingSample(at * spec.batchSize + i, spec.seed, grid);
-        return {
-          question: tokenizer.encode(g.question),
-          answer: tokenizer.encode(g.answer),
-          blocks: [{ pixels: (await letterbox(g.image, config.imageSize)).pixels }],
-        };
-      }));
+      const items = await Promise.all(
+        Array.from(
+          { length: spec.batchSize },
+          (_, i) =>
+            singleImageItem(tokenizer, config, groundingSample(at * spec.batchSize + i, spec.seed, grid)),
+        ),
+      );
       return { kind: "ground", shards: shard(tokenizer, config, items, spec.shards) };
     }
   }
-  const alignShare = spec.align.start + (spec.align.end - spec.align.start) * progress;
+  const alignShare = shareAt(spec.align, progress);
   if (stepRng.next() < alignShare) {
     const items = await Promise.all(
       Array.from(
         { length: spec.batchSize },
         (_, i) =>
-          alignmentItem(tokenizer, config, at * spec.batchSize + i, spec.seed, spec.align.choice ?? 0),
+          singleImageItem(
+            tokenizer,
+            config,
+            alignmentSample(at * spec.batchSize + i, spec.seed, spec.align.choice ?? 0),
+          ),
       ),
     );
     return { kind: "align", shards: shard(tokenizer, config, items, spec.shards) };
@@ -122,19 +126,21 @@ function shard(
   return out;
 }
 
-/** One alignment sample (single object, detail legible) as a training item. */
-async function alignmentItem(
+/** A batch share that moves linearly from `start` (progress 0) to `end` (progress 1). */
+function shareAt(share: { start: number; end: number }, progress: number): number {
+  return share.start + (share.end - share.start) * progress;
+}
+
+/** A question on one whole image as a training item (alignment and grounding samples). */
+async function singleImageItem(
   tokenizer: Tokenizer,
   config: ModelConfig,
-  index: number,
-  seed: number,
-  choiceShare: number,
+  sample: { question: string; answer: string; image: RgbImage },
 ): Promise<SequenceItem> {
-  const { question, answer, image } = alignmentSample(index, seed, choiceShare);
   return {
-    question: tokenizer.encode(question),
-    answer: tokenizer.encode(answer),
-    blocks: [{ pixels: (await letterbox(image, config.imageSize)).pixels }],
+    question: tokenizer.encode(sample.question),
+    answer: tokenizer.encode(sample.answer),
+    blocks: [{ pixels: (await letterbox(sample.image, config.imageSize)).pixels }],
   };
 }
 
