@@ -124,6 +124,11 @@ export { assignLabels, type LabelOptions } from "./lib/roi/labels.ts";
  * 3×3 Gaussian blur and returns the crop boxes and, for masked upscaling, the tokens to keep.
  */
 export { type ProposeOptions, proposeRoi, type RoiPath, type RoiProposal } from "./lib/roi/propose.ts";
+/**
+ * Masked upscaling (SD-RPN-SPEC §5.5): `maskedUpscale(binary, grid, box)` crops the binary RoI map to the
+ * box, resizes it bilinearly to the crop's G×G tokens and returns the row-major indices kept (> 0.5).
+ */
+export { maskedUpscale } from "./lib/roi/propose.ts";
 
 // Evaluation and results.
 export { answerAll, type AnswerRequest } from "./lib/eval/answer.ts";

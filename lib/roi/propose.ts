@@ -227,6 +227,9 @@ export function maskKeptTokens(binary: ArrayLike<number>, grid: number, box: Box
   return kept;
 }
 
+/** The paper's name for {@link maskKeptTokens}: masked upscaling (§5.5), the RoI tokens to keep. */
+export const maskedUpscale: typeof maskKeptTokens = maskKeptTokens;
+
 /** Options of {@link proposeRoi}. */
 export interface ProposeOptions {
   /** τ_conf: binary = blurred > τ; a negative value is relative: blurred > |τ|·max(blurred). */

@@ -6,6 +6,7 @@ import {
   componentBoxes,
   connectedComponents,
   gaussianBlur3,
+  maskedUpscale,
   maskKeptTokens,
   proposeRoi,
 } from "./propose.ts";
@@ -270,6 +271,7 @@ Deno.test("maskKeptTokens() and binaryBox() on a hand-made binary map", () => {
   // Crop 3×3 [1,0,0 / 0,0,0 / 0,0,1] → 4×4 (scale 3/4): sources 0, .625, 1.375, 2; only the corners
   // stay above 0.5 (next to them: .375).
   assert.deepEqual(maskKeptTokens(binary, 4, [1, 1, 4, 4]), [0, 15]);
+  assert.deepEqual(maskedUpscale(binary, 4, [1, 1, 4, 4]), [0, 15], "the paper's name, same function");
   assert.throws(() => maskKeptTokens(binary, 4, [1, 1, 5, 4]), {
     message: 'Invalid mask box "1,1,5,4": expected a non-empty box inside the 4x4 grid',
   });
