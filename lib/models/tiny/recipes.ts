@@ -95,7 +95,7 @@ export const PRETRAIN_RECIPES: Readonly<Record<string, Recipe>> = {
       },
       { name: "mllm-cont", set: { ...WIDE, steps: 2500, ...CONTINUE, ...MLLM_MIX }, seconds: 2966 },
       { name: "ground", set: { ...WIDE, steps: 3000, ...CONTINUE, ...GROUND_MIX }, seconds: 4500 },
-      { name: "ground-cont", set: { ...WIDE, steps: 2500, ...CONTINUE, ...GROUND_MIX }, seconds: 0 },
+      { name: "ground-cont", set: { ...WIDE, steps: 2500, ...CONTINUE, ...GROUND_MIX }, seconds: 3671 },
     ],
   },
 };
