@@ -28,35 +28,74 @@ export interface Recipe {
 
 const CONTINUE = { lr: 1e-3, warmup: 30 } as const;
 
+/** The wide decoder of the shipped checkpoint: 8 layers × 128, 4 heads of 32, MLP 384, fused attention. */
+const WIDE = {
+  "model.dim": 128,
+  "model.heads": 4,
+  "model.headDim": 32,
+  "model.mlp": 384,
+  "model.attentionKernel": "fused",
+} as const;
+
+/** The MLLM stages' mix of stage 2–3: alignment decaying with half multiple-choice, 30 % language drills. */
+const MLLM_MIX = {
+  "align.start": 0.3,
+  "align.end": 0.1,
+  "align.choice": 0.5,
+  "drills.start": 0.3,
+  "drills.end": 0.3,
+} as const;
+
+/** Stages 4–5: mostly the training suites, 10 % drills, 20 % grounding batches. */
+const GROUND_MIX = {
+  "align.start": 0.1,
+  "align.end": 0.05,
+  "align.choice": 0.5,
+  "drills.start": 0.1,
+  "drills.end": 0.1,
+  "ground.start": 0.2,
+  "ground.end": 0.2,
+} as const;
+
 export const PRETRAIN_RECIPES: Readonly<Record<string, Recipe>> = {
   "shipped": {
-    description: "the checkpoint in data/base: the default config continued three times (6000 steps)",
+    description:
+      "the checkpoint in data/base: a language stage on text-only drills, then a fresh vision tower " +
+      "(1500-step vision stage, projector alignment) and four MLLM stages (11 000 steps)",
     out: "data/base",
     stages: [
-      { name: "base", set: {}, seconds: 1771 },
       {
-        name: "base-cont",
-        set: { steps: 1500, ...CONTINUE, "align.start": 0.2, "align.end": 0.05 },
-        seconds: 2085,
-      },
-      {
-        name: "base-mc",
-        set: { steps: 1500, ...CONTINUE, "align.start": 0.4, "align.end": 0.1, "align.choice": 0.5 },
-        seconds: 1275,
-      },
-      {
-        name: "base-drill",
+        name: "lm",
         set: {
-          steps: 2000,
-          ...CONTINUE,
-          "align.start": 0.3,
-          "align.end": 0.1,
-          "align.choice": 0.5,
-          "drills.start": 0.5,
-          "drills.end": 0.25,
+          ...WIDE,
+          steps: 1500,
+          batchSize: 64,
+          lr: 2e-3,
+          warmup: 60,
+          "vision.steps": 0,
+          alignProjector: false,
+          "drills.start": 1,
+          "drills.end": 1,
         },
-        seconds: 1279,
+        seconds: 2051,
       },
+      // 3128 s of MLLM steps + the 1500-step vision stage, measured alone at 3032 s (it was cached by config).
+      {
+        name: "mllm",
+        set: {
+          ...WIDE,
+          freshTower: true,
+          "vision.steps": 1500,
+          steps: 3000,
+          lr: 1e-3,
+          warmup: 60,
+          ...MLLM_MIX,
+        },
+        seconds: 6160,
+      },
+      { name: "mllm-cont", set: { ...WIDE, steps: 2500, ...CONTINUE, ...MLLM_MIX }, seconds: 2966 },
+      { name: "ground", set: { ...WIDE, steps: 3000, ...CONTINUE, ...GROUND_MIX }, seconds: 4500 },
+      { name: "ground-cont", set: { ...WIDE, steps: 2500, ...CONTINUE, ...GROUND_MIX }, seconds: 3671 },
     ],
   },
 };
