@@ -65,30 +65,56 @@ Deno.test("pretrainHash ignores the output folders and stopAt but not the parent
 
 Deno.test("stageArgs chains each stage to the previous one's folder and writes the last to out", () => {
   const recipe = recipeByName("shipped");
-  assert.deepEqual(stageArgs("shipped", recipe, 0), ["--set", "out=data/generated/recipes/shipped/base"]);
-  assert.deepEqual(stageArgs("shipped", recipe, 1), [
-    "--set",
+  const wide = [
+    "model.dim=128",
+    "model.heads=4",
+    "model.headDim=32",
+    "model.mlp=384",
+    "model.attentionKernel=fused",
+  ];
+  const pairs = (args: string[]) => {
+    assert.ok(args.every((a, i) => i % 2 === 1 || a === "--set"), args.join(" "));
+    return args.filter((_, i) => i % 2 === 1);
+  };
+  // The first stage has no parent: no init, and its folder is its own name.
+  assert.deepEqual(pairs(stageArgs("shipped", recipe, 0)), [
+    ...wide,
     "steps=1500",
-    "--set",
+    "batchSize=64",
+    "lr=0.002",
+    "warmup=60",
+    "vision.steps=0",
+    "alignProjector=false",
+    "drills.start=1",
+    "drills.end=1",
+    "out=data/generated/recipes/shipped/lm",
+  ]);
+  assert.deepEqual(pairs(stageArgs("shipped", recipe, 2)), [
+    ...wide,
+    "steps=2500",
     "lr=0.001",
-    "--set",
     "warmup=30",
-    "--set",
-    "align.start=0.2",
-    "--set",
-    "align.end=0.05",
-    "--set",
-    "init=data/generated/recipes/shipped/base",
-    "--set",
-    "out=data/generated/recipes/shipped/base-cont",
+    "align.start=0.3",
+    "align.end=0.1",
+    "align.choice=0.5",
+    "drills.start=0.3",
+    "drills.end=0.3",
+    "init=data/generated/recipes/shipped/mllm",
+    "out=data/generated/recipes/shipped/mllm-cont",
   ]);
   assert.equal(stageDir("shipped", recipe, recipe.stages.length - 1), "data/base");
+  assert.deepEqual(pairs(stageArgs("shipped", recipe, 4)).slice(-2), [
+    "init=data/generated/recipes/shipped/ground",
+    "out=data/base",
+  ]);
 });
 
 Deno.test("stageConfig nests dotted keys and keeps the schema's defaults", () => {
-  const cfg = stageConfig(recipeByName("shipped"), 2, "p", "o");
-  assert.deepEqual(cfg.align, { start: 0.4, end: 0.1, choice: 0.5 });
-  assert.equal(cfg.steps, 1500);
+  const cfg = stageConfig(recipeByName("shipped"), 3, "p", "o");
+  assert.deepEqual(cfg.align, { start: 0.1, end: 0.05, choice: 0.5 });
+  assert.deepEqual(cfg.ground, { start: 0.2, end: 0.2 });
+  assert.equal(cfg.model?.dim, 128);
+  assert.equal(cfg.steps, 3000);
   assert.equal(cfg.batchSize, 32);
   assert.equal(cfg.init, "p");
   assert.equal(cfg.out, "o");
