@@ -34,10 +34,12 @@ Deno.test("makeResult() reproduces a committed result's config hash and determin
     rows: committed.rows,
     artifacts: committed.artifacts,
     notes: committed.notes,
+    scoring: committed.scoring,
     startedAt,
     phases: { doc: 1.5 },
   });
   assert.equal(result.configHash, committed.configHash);
+  assert.deepEqual(result.scoring, ["generation", "likelihood"]);
   assert.equal(result.schemaVersion, SCHEMA_VERSION);
   assert.deepEqual(result.prompt, committed.prompt);
   // Only what was requested and what ran are recorded, not the tfjs version (that is in packages).
