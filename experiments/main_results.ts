@@ -54,6 +54,9 @@ await runExperiment({
     method: m,
   }));
 
+  // The teacher pass first: in `reproduce` the other experiments read it from the shared cache, and one
+  // that asks while it is being built waits for it.
+  await exp.teacher();
   // Seed-independent methods once; SD-RPN once per seed (its RPN is what the seed changes).
   const fixed = await exp.evaluate(suites, [
     { kind: "baseline", key: baseline! },

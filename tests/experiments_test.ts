@@ -393,11 +393,25 @@ Deno.test({
     const phaseKeys = (r: Result) => Object.keys(r.timing.phases ?? {}).sort();
     assert.deepEqual(phaseKeys(resumed), phaseKeys(reference));
 
-    // A rerun on complete artifacts trains nothing and gives the same result again.
-    const again = await run("masked_upscaling.ts", args(join(tmp, "again.json")));
+    // A rerun on complete artifacts trains nothing and gives the same result again, also with an extra
+    // timed repeat: it re-times each method's first evaluation (the baseline, seed 0) and no later seed's.
+    const again = await run("masked_upscaling.ts", [
+      ...args(join(tmp, "again.json")),
+      "--timing-repeats",
+      "2",
+    ]);
     assert.equal(again.code, 0, again.stderr.slice(-2000));
     assert.doesNotMatch(again.stderr, /rpn trained|computed chunk/);
-    assert.deepEqual(comparable(await readResult(join(tmp, "again.json"))), comparable(resumed));
+    const repeated = await readResult(join(tmp, "again.json"));
+    assert.deepEqual(comparable(repeated), comparable(resumed));
+    assert.match(again.stderr, /masked_upscaling timing 2\/2 /);
+    assert.match(again.stderr, /masked_upscaling seed 0 timing 2\/2 /);
+    assert.doesNotMatch(again.stderr, /seed 1 timing/);
+    assert.equal(repeated.timing.phases?.["timing repeats"], 2);
+    assert.deepEqual(
+      phaseKeys(repeated).filter((k) => !/^(timing repeats|throughput m(in|ax)-)/.test(k)),
+      phaseKeys(resumed),
+    );
   },
 });
 

@@ -312,16 +312,18 @@ export class Experiment<C extends ExperimentConfig> {
       likelihood: entry?.likelihood ?? true,
       progress: (suite, total) => progress(`${this.name}${tag} ${suite}`, total),
     });
-    // Further timed repeats (lib/experiment/timing.ts): same work, only the seconds are kept.
+    // Further timed repeats (lib/experiment/timing.ts): same work, only the seconds are kept. They re-time a
+    // method's first evaluation only; its later ones (other seeds) are timed by their scored pass.
     const repeats = timingRepeats(
       this.args.scale,
       this.args.options["timing-repeats"],
       entry?.timingRepeats,
     );
+    const untimed = methods.filter((m) => !this.#seconds.has(rowId(m.key)));
     const timed: MethodRun[][] = [runs];
-    for (let r = 1; r < repeats; r++) {
+    for (let r = 1; r < repeats && untimed.length > 0; r++) {
       timed.push(
-        await evaluateMethods(this.model, suites, methods, {
+        await evaluateMethods(this.model, suites, untimed, {
           batchSize: this.config.batchSize,
           progress: (suite, total) =>
             progress(`${this.name}${tag} timing ${r + 1}/${repeats} ${suite}`, total),
@@ -359,18 +361,25 @@ export class Experiment<C extends ExperimentConfig> {
       }
       if (options.roiTokens) this.table.addValues("roi_tokens", run.key, run.suite, run.roiTokens);
     }
-    const spent = new Map<string, { key: RowKey; seconds: number[] }>();
+    // Per method and repeat: seconds over the suites, and whether this call timed it in that repeat.
+    const spent = new Map<string, { key: RowKey; seconds: number[]; timed: boolean[] }>();
     timed.forEach((rep, r) => {
       for (const run of rep) {
-        const s = spent.get(rowId(run.key)) ?? { key: run.key, seconds: new Array(repeats).fill(0) };
+        const s = spent.get(rowId(run.key)) ??
+          { key: run.key, seconds: new Array(repeats).fill(0), timed: new Array(repeats).fill(false) };
         s.seconds[r] += run.seconds;
+        s.timed[r] = true;
         spent.set(rowId(run.key), s);
       }
     });
     for (const [id, s] of spent) {
-      const total = this.#seconds.get(id) ?? { key: s.key, seconds: new Array(repeats).fill(0), runs: 0 };
-      s.seconds.forEach((x, r) => (total.seconds[r]! += x));
-      total.runs++;
+      const total = this.#seconds.get(id) ??
+        { key: s.key, seconds: new Array(repeats).fill(0), runs: new Array(repeats).fill(0) };
+      s.seconds.forEach((x, r) => {
+        if (!s.timed[r]) return;
+        total.seconds[r]! += x;
+        total.runs[r]!++;
+      });
       this.#seconds.set(id, total);
     }
     this.#phase("evaluate", t0);

@@ -9,9 +9,10 @@ import { pointLabel, throughputPhase } from "./conventions.ts";
 
 /** The valued option every experiment script takes (lib/cli `options`). */
 export const TIMING_OPTION = {
-  "timing-repeats": "evaluations timed per method for throughput (the first one is scored; default 1 at " +
-    "quick scale, otherwise the experiment's registry value: 3 where the report's throughput claims come " +
-    "from, main_results and masked_upscaling, 1 elsewhere); changes only timing.phases",
+  "timing-repeats": "evaluations timed per method for throughput (the first one is scored; the extra ones " +
+    "run on a method's first evaluation only, e.g. its first seed; default 1 at quick scale, otherwise the " +
+    "experiment's registry value: 3 where the report's throughput claims come from, main_results and " +
+    "masked_upscaling, 1 elsewhere); changes only timing.phases",
 } as const;
 
 /**
@@ -34,31 +35,41 @@ export function timingRepeats(scale: Scale, value: string | undefined, repeated 
   return n;
 }
 
-/** One method's timed evaluations: seconds per repeat, summed over its `runs` evaluations (e.g. seeds). */
+/**
+ * One method's timed evaluations. Repeat 1 is the scored pass of every evaluation of the method (e.g. one
+ * per seed); repeats 2..n re-time its first evaluation only (a later seed's evaluation does the same work
+ * with another RPN, so timing it again would cost a whole evaluation per seed and tell little more).
+ */
 export interface MethodTiming {
   key: RowKey;
-  /** [repeats] seconds of repeat r, summed over runs. */
+  /** [repeats] seconds of repeat r, summed over the `runs[r]` evaluations it timed. */
   seconds: number[];
-  runs: number;
+  /** [repeats] evaluations summed into `seconds[r]` (≥ 1 each). */
+  runs: number[];
 }
 
 /**
  * `timing.phases` entries of repeated timings: per method `seconds <label>` (median over repeats of the
- * mean seconds per run) and, when the baseline ran, its throughput `throughput-<method>[ <point>]` =
- * median over repeats of baseline seconds / method seconds in that repeat (2 decimals), with
- * `throughput min-…` and `throughput max-…` over repeats and `timing repeats` when there are several.
- * One repeat gives exactly the single-measurement phases (baseline seconds / method seconds).
+ * repeat's mean seconds per evaluation) and, when the baseline ran, its throughput
+ * `throughput-<method>[ <point>]` = median over repeats of baseline seconds / method seconds per
+ * evaluation in that repeat (2 decimals), with `throughput min-…` and `throughput max-…` over repeats and
+ * `timing repeats` when there are several. One repeat gives exactly the single-measurement phases
+ * (baseline seconds / method seconds).
  */
 export function timingPhases(methods: readonly MethodTiming[]): Record<string, number> {
   const out: Record<string, number> = {};
   const repeats = methods[0]?.seconds.length ?? 0;
+  const perRun = new Map<MethodTiming, number[]>();
   for (const m of methods) {
-    if (m.seconds.length !== repeats) {
+    if (m.seconds.length !== repeats || m.runs.length !== repeats) {
       throw new Error(
         `Method "${rowLabel(m.key)}" has ${m.seconds.length} timed repeats, expected ${repeats}`,
       );
     }
-    out[`seconds ${rowLabel(m.key)}`] = round(median(m.seconds.map((s) => s / m.runs)), 2);
+    const r = m.runs.findIndex((n) => !(n >= 1));
+    if (r >= 0) throw new Error(`Method "${rowLabel(m.key)}" has no timed evaluation in repeat ${r + 1}`);
+    perRun.set(m, m.seconds.map((s, i) => s / m.runs[i]!));
+    out[`seconds ${rowLabel(m.key)}`] = round(median(perRun.get(m)!), 2);
   }
   if (repeats > 1) out["timing repeats"] = repeats;
   const base = methods.find((m) => m.key.method === "baseline" && !m.key.extra);
@@ -67,7 +78,8 @@ export function timingPhases(methods: readonly MethodTiming[]): Record<string, n
   for (const m of methods) {
     const phase = throughputPhase(m.key.method, m.key.extra);
     if (phase in throughput) throw new Error(`Two methods share the throughput phase "${phase}"`);
-    const ratios = m.seconds.map((s, r) => (s > 0 ? base.seconds[r]! / base.runs / (s / m.runs) : 0));
+    const baseSeconds = perRun.get(base)!;
+    const ratios = perRun.get(m)!.map((s, r) => (s > 0 ? baseSeconds[r]! / s : 0));
     throughput[phase] = round(median(ratios), 2);
     if (repeats > 1) {
       const suffix = phase.slice("throughput".length); // "-<method>[ <point>]"

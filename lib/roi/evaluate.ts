@@ -34,7 +34,15 @@ import type { Box, RgbImage } from "../image/types.ts";
 import type { Mllm, VisualBlock } from "../model/mllm.ts";
 import type { AttentionMaps, LayerSpec } from "./attention.ts";
 import type { RoiPath, RoiProposal } from "./propose.ts";
-import { type Rpn, stageOne, type StageOneResult, stageTwo } from "./two_stage.ts";
+import {
+  branchLogits,
+  disposeStageOnePrefill,
+  type Rpn,
+  type StageOnePrefill,
+  stageOnePrefill,
+  type StageOneResult,
+  stageTwo,
+} from "./two_stage.ts";
 import type { RoiCrop } from "./upscale_geometry.ts";
 import { vicropFirstPass, vicropFromMap, vicropMap } from "./vicrop.ts";
 
@@ -230,74 +238,78 @@ export async function evaluateSuite(
   const shared = new SharedWork(model, items, methods, options);
   const runs: MethodRun[] = [];
   const askedOf: AnswerRequest[][] = []; // per run
-  for (const method of methods) {
-    const t0 = performance.now();
-    if (method.kind === "baseline") {
-      const answers = await answer(
-        items.map((it) => ({ question: it.sample.question, blocks: [whole(it)] })),
-      );
-      runs.push({
-        key: method.key,
-        suite: suite.name,
-        answers,
-        seconds: secondsSince(t0),
-        crops: items.map(() => null),
-        roiTokens: items.map(() => 0),
-      });
-    } else if (method.kind === "vicrop") {
-      const first = await shared.captures(method);
-      const t1 = performance.now();
-      const choices = await Promise.all(items.map((it, i) => {
-        const map = vicropMap(first.plain[i]!.maps[first.index]!, first.generic?.[i]?.maps[first.index]);
-        return vicropFromMap(model, map, it.image, method);
-      }));
-      const answers = await answer(items.map((it, i) => {
-        const prefix = first.plain[i]!.prefix;
-        return {
+  try {
+    for (const method of methods) {
+      const t0 = performance.now();
+      if (method.kind === "baseline") {
+        const answers = await answer(
+          items.map((it) => ({ question: it.sample.question, blocks: [whole(it)] })),
+        );
+        runs.push({
+          key: method.key,
+          suite: suite.name,
+          answers,
+          seconds: secondsSince(t0),
+          crops: items.map(() => null),
+          roiTokens: items.map(() => 0),
+        });
+      } else if (method.kind === "vicrop") {
+        const first = await shared.captures(method);
+        const t1 = performance.now();
+        const choices = await Promise.all(items.map((it, i) => {
+          const map = vicropMap(first.plain[i]!.maps[first.index]!, first.generic?.[i]?.maps[first.index]);
+          return vicropFromMap(model, map, it.image, method);
+        }));
+        const answers = await answer(items.map((it, i) => {
+          const prefix = first.plain[i]!.prefix;
+          return {
+            question: it.sample.question,
+            blocks: choices[i]!.block ? [whole(it), choices[i]!.block!] : [whole(it)],
+            ...(prefix ? { prefix } : {}),
+          };
+        }));
+        runs.push({
+          key: method.key,
+          suite: suite.name,
+          answers,
+          seconds: first.seconds + secondsSince(t1),
+          crops: choices.map((c) => c.sourceBox),
+          roiTokens: choices.map((c) => (c.block ? N : 0)),
+        });
+      } else {
+        const stage1 = await shared.stageOne(method.rpn);
+        const t1 = performance.now();
+        const tau = typeof method.threshold === "number" ? method.threshold : method.threshold[suite.name];
+        if (tau === undefined) throw new Error(`No confidence threshold for suite "${suite.name}"`);
+        const questions = items.map((it) => ({
           question: it.sample.question,
-          blocks: choices[i]!.block ? [whole(it), choices[i]!.block!] : [whole(it)],
-          ...(prefix ? { prefix } : {}),
-        };
-      }));
-      runs.push({
-        key: method.key,
-        suite: suite.name,
-        answers,
-        seconds: first.seconds + secondsSince(t1),
-        crops: choices.map((c) => c.sourceBox),
-        roiTokens: choices.map((c) => (c.block ? N : 0)),
-      });
-    } else {
-      const stage1 = await shared.stageOne(method.rpn);
-      const t1 = performance.now();
-      const tau = typeof method.threshold === "number" ? method.threshold : method.threshold[suite.name];
-      if (tau === undefined) throw new Error(`No confidence threshold for suite "${suite.name}"`);
-      const questions = items.map((it) => ({
-        question: it.sample.question,
-        image: it.image,
-        pixels: it.pixels,
-      }));
-      const { answers, proposals, rois } = await stageTwo(model, method.rpn, questions, stage1, {
-        threshold: tau,
-        maxArea: method.maxArea,
-        boxOnly: method.upscaling === "box",
-        answer,
-      });
-      const paths: Record<RoiPath, number> = { none: 0, box: 0, mask: 0 };
-      for (const p of proposals) paths[p.path]++;
-      runs.push({
-        key: method.key,
-        suite: suite.name,
-        answers,
-        seconds: stage1.seconds + secondsSince(t1),
-        crops: rois.map((r) => unionBox(r.crops.map((c) => c.sourceBox))),
-        roiTokens: rois.map((r) => r.crops.reduce((a, c) => a + (c.keptTokens?.length ?? N), 0)),
-        paths,
-        stage1: { threshold: tau, logits: stage1.logits, proposals, crops: rois.map((r) => r.crops) },
-      });
+          image: it.image,
+          pixels: it.pixels,
+        }));
+        const { answers, proposals, rois } = await stageTwo(model, method.rpn, questions, stage1, {
+          threshold: tau,
+          maxArea: method.maxArea,
+          boxOnly: method.upscaling === "box",
+          answer,
+        });
+        const paths: Record<RoiPath, number> = { none: 0, box: 0, mask: 0 };
+        for (const p of proposals) paths[p.path]++;
+        runs.push({
+          key: method.key,
+          suite: suite.name,
+          answers,
+          seconds: stage1.seconds + secondsSince(t1),
+          crops: rois.map((r) => unionBox(r.crops.map((c) => c.sourceBox))),
+          roiTokens: rois.map((r) => r.crops.reduce((a, c) => a + (c.keptTokens?.length ?? N), 0)),
+          paths,
+          stage1: { threshold: tau, logits: stage1.logits, proposals, crops: rois.map((r) => r.crops) },
+        });
+      }
+      // Likelihood reads the prompts only: drop the prefix states (host copies) they carried.
+      askedOf.push(asked.map(({ question, blocks }) => ({ question, blocks })));
     }
-    // Likelihood reads the prompts only: drop the prefix states (host copies) they carried.
-    askedOf.push(asked.map(({ question, blocks }) => ({ question, blocks })));
+  } finally {
+    shared.dispose();
   }
   // Option likelihood after every method's timed work on the suite, so that no untimed pass runs between
   // two timed methods.
@@ -366,6 +378,7 @@ class SharedWork {
   #plain?: { maps: AttentionMaps[]; seconds: number };
   #generic?: { maps: AttentionMaps[]; seconds: number };
   #stage1 = new Map<Rpn, StageOneResult & { seconds: number }>();
+  #prefills = new Map<number, StageOnePrefill & { seconds: number }>();
 
   constructor(
     private model: Mllm,
@@ -398,20 +411,36 @@ class SharedWork {
     };
   }
 
+  /**
+   * Stage 1 of an RPN and its time: the prefill through B layers is shared by every RPN of that depth (it
+   * does not depend on the branch), and each method is charged its whole time, as if it ran alone.
+   */
   async stageOne(rpn: Rpn) {
     let done = this.#stage1.get(rpn);
     if (!done) {
-      const t0 = performance.now();
-      const result = await stageOne(
-        this.model,
-        rpn,
-        this.#questions(),
-        { batchSize: this.options.batchSize, reusePrefix: this.options.reusePrefix ?? true },
-      );
-      done = { ...result, seconds: secondsSince(t0) };
+      const depth = rpn.shape.backbone;
+      let prefill = this.#prefills.get(depth);
+      if (!prefill) {
+        const t0 = performance.now();
+        const p = await stageOnePrefill(this.model, depth, this.#questions(), {
+          batchSize: this.options.batchSize,
+          reusePrefix: this.options.reusePrefix ?? true,
+        });
+        prefill = Object.assign(p, { seconds: secondsSince(t0) });
+        this.#prefills.set(depth, prefill);
+      }
+      const t1 = performance.now();
+      const logits = await branchLogits(this.model, rpn, prefill);
+      done = { logits, prefixes: prefill.prefixes, seconds: prefill.seconds + secondsSince(t1) };
       this.#stage1.set(rpn, done);
     }
     return done;
+  }
+
+  /** Free the prefills' live tensors (stage-1 results and prefix rows are host copies). */
+  dispose(): void {
+    for (const p of this.#prefills.values()) disposeStageOnePrefill(p);
+    this.#prefills.clear();
   }
 
   #questions() {

@@ -5,7 +5,7 @@ import type { Mllm, PrefixRow, VisualBlock } from "../model/mllm.ts";
 import type { Params } from "../model/tensors.ts";
 import { proposeRoi, type RoiProposal } from "./propose.ts";
 import { softmax } from "./softmax.ts";
-import { rpnLogits, type RpnShape } from "./rpn.ts";
+import { type RpnInput, rpnLogits, type RpnShape } from "./rpn.ts";
 import { type RoiCrop, roiCrops } from "./upscale_geometry.ts";
 
 /** A trained RPN: its shape and branch variables (RPN names). */
@@ -40,31 +40,89 @@ export interface StageOneResult {
 export async function stageOne(
   model: Mllm,
   rpn: Rpn,
-  items: { question: string; pixels: Float32Array }[],
+  items: readonly StageOneItem[],
   options: StageOneOptions = {},
 ): Promise<StageOneResult> {
+  const prefill = await stageOnePrefill(model, rpn.shape.backbone, items, options);
+  try {
+    return { logits: await branchLogits(model, rpn, prefill), prefixes: prefill.prefixes };
+  } finally {
+    disposeStageOnePrefill(prefill);
+  }
+}
+
+/** A stage-1 question: its text and the letterboxed whole image [S, S, 3]. */
+export interface StageOneItem {
+  question: string;
+  pixels: Float32Array;
+}
+
+/**
+ * Stage 1's first half, which depends on B only: the prefill through layers 0..B−1. RPNs with the same
+ * backbone depth (e.g. an ablation's label variants, or data sizes) read the same states, so an evaluation
+ * of several of them computes it once (lib/roi/evaluate.ts `SharedWork`).
+ */
+export interface StageOnePrefill {
+  /** Backbone depth B. */
+  depth: number;
+  /** Per batch: its question count and the [b, T, d] residual stream entering layer B (live tensors). */
+  batches: { size: number; input: RpnInput & { hidden: tf.Tensor3D } }[];
+  /** Per question: the prefix state for stage 2; null without `reusePrefix`. */
+  prefixes: PrefixRow[] | null;
+}
+
+/** The prefill of stage 1 through layers 0..depth−1, batched; free it with `disposeStageOnePrefill`. */
+export async function stageOnePrefill(
+  model: Mllm,
+  depth: number,
+  items: readonly StageOneItem[],
+  options: StageOneOptions = {},
+): Promise<StageOnePrefill> {
   const batchSize = Math.min(options.batchSize ?? 32, model.maxBatch);
   const reuse = options.reusePrefix ?? true;
-  const n = model.counts.tokens;
-  const logitsOut: Float32Array[] = [];
-  const prefixes: PrefixRow[] = [];
-  for (let s = 0; s < items.length; s += batchSize) {
-    const chunk = items.slice(s, s + batchSize);
-    const r = tidy(() => {
-      const out = model.prefill(
-        chunk.map((it) => ({ question: it.question, blocks: [{ pixels: it.pixels }] })),
-        rpn.shape.backbone,
-        { keepPrefix: reuse },
+  const out: StageOnePrefill = { depth, batches: [], prefixes: reuse ? [] : null };
+  try {
+    for (let s = 0; s < items.length; s += batchSize) {
+      const chunk = items.slice(s, s + batchSize);
+      const r = tidy(() =>
+        model.prefill(
+          chunk.map((it) => ({ question: it.question, blocks: [{ pixels: it.pixels }] })),
+          depth,
+          { keepPrefix: reuse },
+        )
       );
-      const logits = rpnLogits(model, rpn.shape, rpn.params, { ...out.layout, hidden: out.hidden });
-      return { logits, prefix: out.prefix };
-    });
-    const data = (await r.logits.data()) as Float32Array;
-    r.logits.dispose();
-    for (let b = 0; b < chunk.length; b++) logitsOut.push(data.slice(b * n, (b + 1) * n));
-    if (r.prefix) prefixes.push(...await model.prefixRows(r.prefix));
+      out.batches.push({ size: chunk.length, input: { ...r.layout, hidden: r.hidden } });
+      if (r.prefix) out.prefixes!.push(...await model.prefixRows(r.prefix));
+    }
+  } catch (error) {
+    disposeStageOnePrefill(out);
+    throw error;
   }
-  return { logits: logitsOut, prefixes: reuse ? prefixes : null };
+  return out;
+}
+
+/** Stage 1's second half: the RPN branch on a prefill of its depth, RoI logits [N] per question. */
+export async function branchLogits(model: Mllm, rpn: Rpn, prefill: StageOnePrefill): Promise<Float32Array[]> {
+  if (prefill.depth !== rpn.shape.backbone) {
+    throw new Error(
+      `Cannot run an RPN with backbone depth ${rpn.shape.backbone} on a prefill through ${prefill.depth} layers`,
+    );
+  }
+  const n = model.counts.tokens;
+  const logits: Float32Array[] = [];
+  for (const { size, input } of prefill.batches) {
+    const t = tf.tidy(() => rpnLogits(model, rpn.shape, rpn.params, input));
+    const data = (await t.data()) as Float32Array;
+    t.dispose();
+    for (let b = 0; b < size; b++) logits.push(data.slice(b * n, (b + 1) * n));
+  }
+  return logits;
+}
+
+/** Free a prefill's live tensors (its prefix rows are host copies and stay usable). */
+export function disposeStageOnePrefill(prefill: StageOnePrefill): void {
+  for (const { input } of prefill.batches) input.hidden.dispose();
+  prefill.batches = [];
 }
 
 export interface StageTwoOptions {

@@ -6,9 +6,16 @@ import { Rng } from "../engine/rng.ts";
 import { answerAll } from "../eval/answer.ts";
 import type { RgbImage } from "../image/types.ts";
 import { sharpenDecoder, tinyTestModel } from "../../tests/fixtures/tiny_model.ts";
-import { type EvalSuite, evaluateSuite, type MethodSpec } from "./evaluate.ts";
+import { type EvalSuite, evaluateSuite, type MethodSpec, type SdrpnMethod } from "./evaluate.ts";
 import { initRpn } from "./rpn.ts";
-import { roiBlocks, type Rpn, stageOne } from "./two_stage.ts";
+import {
+  branchLogits,
+  disposeStageOnePrefill,
+  roiBlocks,
+  type Rpn,
+  stageOne,
+  stageOnePrefill,
+} from "./two_stage.ts";
 import { proposeRoi } from "./propose.ts";
 
 await initBackend("wasm");
@@ -49,6 +56,43 @@ Deno.test("stageOne() gives the same RoI logits with and without keeping prefix 
   assert.equal(plain.prefixes, null);
   assert.equal(kept.prefixes!.length, items.length);
   assert.equal(kept.prefixes![0]!.depth, shape.backbone);
+});
+
+/** An RPN of `depth` with its own (random, scaled) branch weights. */
+async function otherRpn(depth: number, scale: number): Promise<Rpn> {
+  const s = { backbone: depth, branch: 2 };
+  const init = await initRpn(model, s);
+  return {
+    shape: s,
+    target: "labels",
+    params: Object.fromEntries(
+      Object.entries(init).map((
+        [k, v],
+      ) => [k, tf.variable(tf.mul(tf.tensor(v.data, v.shape), scale), false)]),
+    ),
+  };
+}
+
+Deno.test("branchLogits() on a shared prefill gives each RPN of that depth its own stageOne() logits", async () => {
+  const second = await otherRpn(shape.backbone, 1.5);
+  const prefill = await stageOnePrefill(model, shape.backbone, items, { batchSize: 2 });
+  try {
+    const alone = await stageOne(model, rpn, items, { batchSize: 2 });
+    assert.deepEqual(await branchLogits(model, rpn, prefill), alone.logits);
+    assert.deepEqual(prefill.prefixes, alone.prefixes);
+    const other = await branchLogits(model, second, prefill);
+    assert.deepEqual(other, (await stageOne(model, second, items, { batchSize: 2 })).logits);
+    assert.notDeepEqual(other, alone.logits);
+    await assert.rejects(
+      () => branchLogits(model, { ...second, shape: { backbone: 2, branch: 2 } }, prefill),
+      {
+        message: "Cannot run an RPN with backbone depth 2 on a prefill through 3 layers",
+      },
+    );
+  } finally {
+    disposeStageOnePrefill(prefill);
+  }
+  assert.equal(prefill.batches.length, 0);
 });
 
 Deno.test("answerAll() with stage-1 prefix states gives the answers of a full stage 2", async () => {
@@ -95,7 +139,7 @@ Deno.test("evaluateSuite() answers SD-RPN methods identically with and without p
       pixels: it.pixels,
     })),
   };
-  const methods: MethodSpec[] = (["mask", "box"] as const).map((upscaling) => ({
+  const methods: SdrpnMethod[] = (["mask", "box"] as const).map((upscaling) => ({
     kind: "sdrpn",
     key: { method: `sdrpn_${upscaling}` },
     rpn,
@@ -112,6 +156,22 @@ Deno.test("evaluateSuite() answers SD-RPN methods identically with and without p
   assert.deepEqual(on.map((r) => r.answers), off.map((r) => r.answers));
   assert.deepEqual(on.map((r) => r.paths), off.map((r) => r.paths));
   assert.ok(on[0]!.paths!.none < items.length, "some question gets an RoI");
+
+  // RPNs of one depth share the stage-1 prefill, another depth gets its own: every method answers as it
+  // does alone, and no tensor outlives the suite.
+  const mixed: MethodSpec[] = [
+    ...methods,
+    { ...methods[0]!, key: { method: "same_depth" }, rpn: await otherRpn(shape.backbone, 1.5) },
+    { ...methods[0]!, key: { method: "other_depth" }, rpn: await otherRpn(2, 1.5) },
+  ];
+  const before = tf.memory().numTensors;
+  const together = await evaluateSuite(model, suite, mixed, { batchSize: 2, maxNewTokens: 4 });
+  assert.equal(tf.memory().numTensors, before);
+  for (const [i, m] of mixed.entries()) {
+    const [alone] = await evaluateSuite(model, suite, [m], { batchSize: 2, maxNewTokens: 4 });
+    assert.deepEqual(together[i]!.answers, alone!.answers, m.key.method);
+    assert.deepEqual(together[i]!.stage1!.logits, alone!.stage1!.logits, m.key.method);
+  }
 });
 
 Deno.test("evaluateSuite() answers ViCrop methods identically with and without reusing the first pass's prefix", async () => {

@@ -135,13 +135,16 @@ export class TinyMllm implements Mllm {
   }
 
   async teacherForce(prompts: readonly AnsweredPrompt[], layers: readonly number[]): Promise<Generation[]> {
+    for (const l of layers) this.#checkLayer(l);
     const seq = this.sequences(prompts);
     const start = seq.visualStarts[0]!;
     const T = seq.length;
     const H = this.config.heads;
     const n = this.counts.tokens;
     const probs = tf.tidy(() => {
-      const out = forward(this.params, this.config, seq, { captureAttention: true, logits: false });
+      // Layers after the deepest requested one cannot change its attention (no logits are read): skip them.
+      const upTo = Math.max(0, ...layers.map((l) => l + 1));
+      const out = forward(this.params, this.config, seq, { captureAttention: true, logits: false, upTo });
       return layers.map((l) => out.attentions[l]!);
     });
     const data = await Promise.all(probs.map(async (p) => (await p.data()) as Float32Array)); // [B, H, T, T]
@@ -199,14 +202,18 @@ export class TinyMllm implements Mllm {
     return prompts.map((p, b) => data.slice(b * A, b * A + this.answerIds(p.answer).length + 1));
   }
 
+  #checkLayer(layer: number): void {
+    if (!(Number.isInteger(layer) && layer >= 0 && layer < this.config.layers)) {
+      throw new Error(`Decoder layer "${layer}" does not exist (the model has ${this.config.layers} layers)`);
+    }
+  }
+
   answerIds(answer: AnsweredPrompt["answer"]): number[] {
     return typeof answer === "string" ? this.tokenizer.encode(answer) : [...answer];
   }
 
   async copyLayer(layer: number, part: LayerPart): Promise<TensorMap> {
-    if (!(layer >= 0 && layer < this.config.layers)) {
-      throw new Error(`Decoder layer "${layer}" does not exist (the model has ${this.config.layers} layers)`);
-    }
+    this.#checkLayer(layer);
     const out: TensorMap = {};
     for (const leaf of this.layerLeaves(part)) {
       out[leaf] = await hostCopy(this.params[`lm.layers.${layer}.${leaf}`]!);

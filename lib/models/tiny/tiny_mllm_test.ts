@@ -170,6 +170,10 @@ Deno.test("teacherForce() reads the answer tokens' rows of a teacher-forced forw
   // Token ids are fed as they are.
   const byIds = await model.teacherForce(prompts.map((p, b) => ({ ...p, answer: ids[b]! })), [4]);
   assert.deepEqual(byIds, forced);
+  // The pass stops after the deepest requested layer; a layer the model lacks is an error, not a crash.
+  await assert.rejects(() => model.teacherForce([{ ...prompts[0]!, answer: "K3" }], [4, 8]), {
+    message: 'Decoder layer "8" does not exist (the model has 8 layers)',
+  });
 });
 
 Deno.test("copyLayer() copies a decoder layer's weights by leaf name, and rejects a missing layer", async () => {
